@@ -1,0 +1,53 @@
+# One way to run each task. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export JIANGUAN_DATABASE_URL ?= sqlite:///var/jianguan.db
+
+.PHONY: help demo serve test test-fast lint migrate check bench system-packages clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed / 需要 Python 3.11 或更新版本"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: $(STAMP) ## Migrate the SQLite file, seed the demo network if empty, and serve it on http://127.0.0.1:8000
+	$(BIN)/jianguan db upgrade
+	@mkdir -p var
+	@$(BIN)/jianguan demo seed | tee var/demo-logins.txt | $(BIN)/python -m jianguan.demo.banner --host $(HOST) --port $(PORT)
+	$(BIN)/jianguan serve --host $(HOST) --port $(PORT)
+
+serve: $(STAMP) ## Serve without seeding (JIANGUAN_DATABASE_URL picks the database)
+	$(BIN)/jianguan db upgrade
+	$(BIN)/jianguan serve --host $(HOST) --port $(PORT)
+
+system-packages: ## Install the Debian packages the tests need (chromium, fonts, PostgreSQL) where missing
+	@bash scripts/system-packages.sh
+
+test: $(STAMP) system-packages ## Run the whole suite on SQLite and PostgreSQL, browser tests included
+	$(BIN)/jianguan db check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## The unit tests only
+	$(BIN)/python -m pytest tests/unit -q
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check src tests benchmarks
+
+migrate: $(STAMP) ## Apply the migrations to JIANGUAN_DATABASE_URL
+	$(BIN)/jianguan db upgrade
+
+check: $(STAMP) ## Fail if the models and the migrations disagree
+	$(BIN)/jianguan db check
+
+clean: ## Remove the virtual environment and the local database
+	rm -rf $(VENV) var

@@ -1,0 +1,302 @@
+"""Accounts: creating users, logging in and out, and machine credentials (密钥).
+
+Session tokens and API keys are random, shown to their holder once, and stored only as
+SHA-256 digests, so a copy of the database holds no credential that works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jianguan.accounts.models import KEY_ROLES, USER_ROLES, ApiKey, LoginSession, Role, User
+from jianguan.accounts.passwords import hash_password, verify_password
+from jianguan.accounts.principal import Principal
+from jianguan.audit.services import Actor, record
+from jianguan.catalogue.models import Agency
+from jianguan.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from jianguan.storage.base import utcnow
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+API_KEY_PATTERN = re.compile(r"^jg_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$")
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _scope_fields(
+    session: Session,
+    role: Role,
+    *,
+    region_code: str | None,
+    agency: Agency | str | None,
+    enterprise_id: int | None,
+    printer_id: int | None,
+    merchant_id: int | None,
+) -> dict[str, Any]:
+    """Check that exactly the scope ``role`` needs is given and exists; return the columns."""
+    from jianguan.enterprises.models import Enterprise
+    from jianguan.merchants.models import Merchant
+    from jianguan.printers.models import Printer
+    from jianguan.regions.services import get_region
+
+    fields: dict[str, Any] = {
+        "region_code": None, "agency": None, "enterprise_id": None, "printer_id": None, "merchant_id": None,
+    }
+    needed = {
+        Role.OPERATOR: (),
+        Role.REGULATOR: ("region_code", "agency"),
+        Role.MANUFACTURER: ("enterprise_id",),
+        Role.PRINTER: ("printer_id",),
+        Role.MERCHANT: ("merchant_id",),
+        Role.TERMINAL: ("merchant_id",),
+    }[role]
+    given = {
+        "region_code": region_code, "agency": agency, "enterprise_id": enterprise_id,
+        "printer_id": printer_id, "merchant_id": merchant_id,
+    }
+    for name, value in given.items():
+        if name in needed and value in (None, ""):
+            raise ValidationFailed(
+                f"The role {role.value} needs {name}.", f"角色「{role.label_zh}」必须指定 {name}。",
+                code="scope_missing",
+            )
+        if name not in needed and value not in (None, ""):
+            raise ValidationFailed(
+                f"The role {role.value} takes no {name}.", f"角色「{role.label_zh}」不能指定 {name}。",
+                code="scope_mismatch",
+            )
+    if role is Role.REGULATOR:
+        fields["region_code"] = get_region(session, str(region_code)).code
+        try:
+            fields["agency"] = Agency(agency)
+        except ValueError:
+            choices = ", ".join(a.value for a in Agency)
+            raise ValidationFailed(
+                f"Unknown agency {agency!r}; one of {choices}.", f"未知的监管部门 {agency!r}，可选：{choices}。",
+                code="unknown_agency",
+            ) from None
+    for name, model, label in (
+        ("enterprise_id", Enterprise, "企业"), ("printer_id", Printer, "印刷企业"), ("merchant_id", Merchant, "经销商/商店"),
+    ):
+        if name in needed:
+            if session.get(model, given[name]) is None:
+                raise NotFound(f"No {name[:-3]} {given[name]}.", f"{label} {given[name]} 不存在。")
+            fields[name] = given[name]
+    return fields
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role | str,
+    region_code: str | None = None,
+    agency: Agency | str | None = None,
+    enterprise_id: int | None = None,
+    printer_id: int | None = None,
+    merchant_id: int | None = None,
+) -> User:
+    """Create a user bound to the scope of its role."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(f"Unknown role {role!r}.", f"未知角色 {role!r}。", code="unknown_role") from None
+    if role not in USER_ROLES:
+        raise ValidationFailed(
+            f"The role {role.value} is for API keys only.", f"角色「{role.label_zh}」只能用于密钥。", code="unknown_role"
+        )
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationFailed(
+            "A username is 3-64 lower-case letters, digits, dots, dashes or underscores.",
+            "用户名应为 3-64 个小写字母、数字、点、横线或下划线。",
+            code="invalid_username",
+        )
+    if not display_name.strip():
+        raise ValidationFailed("A display name is required.", "请填写姓名。", code="missing_field")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"The username {username} is taken.", f"用户名 {username} 已被使用。", code="duplicate_username")
+    scope = _scope_fields(session, role, region_code=region_code, agency=agency, enterprise_id=enterprise_id,
+                          printer_id=printer_id, merchant_id=merchant_id)
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                role=role, **scope)
+    session.add(user)
+    session.flush()
+    record(session, actor=actor, action="account:user:created", target_type="user", target_id=user.id,
+           after={"username": username, "role": role.value, **scope})
+    return user
+
+
+def set_user_active(session: Session, *, actor: Actor, user_id: int, active: bool) -> User:
+    """Enable or disable a user; disabling ends the user's sessions."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.", f"用户 {user_id} 不存在。")
+    before = user.is_active
+    user.is_active = active
+    if not active:
+        for login in session.scalars(select(LoginSession).where(LoginSession.user_id == user.id,
+                                                                LoginSession.ended_at.is_(None))):
+            login.ended_at = utcnow()
+    record(session, actor=actor, action="account:user:" + ("enabled" if active else "disabled"),
+           target_type="user", target_id=user.id, before={"is_active": before}, after={"is_active": active})
+    return user
+
+
+def log_in(
+    session: Session, *, username: str, password: str, source_address: str, hours: int
+) -> tuple[str, User]:
+    """Check the password and open a session; return the cookie token and the user.
+
+    The same error answers an unknown user, a wrong password and a disabled account, so the
+    form does not tell which usernames exist.
+    """
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        raise ValidationFailed("Wrong username or password.", "用户名或密码错误。", code="login_failed")
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    login = LoginSession(token_hash=_digest(token), user_id=user.id, created_at=now,
+                         expires_at=now + dt.timedelta(hours=hours), source_address=source_address)
+    user.last_login_at = now
+    session.add(login)
+    session.flush()
+    record(session, actor=Actor(f"user:{user.username}", source_address), action="account:session:opened",
+           target_type="login_session", target_id=login.id, after={"user": user.username})
+    return token, user
+
+
+def log_out(session: Session, *, principal: Principal, source_address: str) -> None:
+    """End the principal's browser session."""
+    if principal.session_id is None:
+        return
+    login = session.get(LoginSession, principal.session_id)
+    if login is not None and login.ended_at is None:
+        login.ended_at = utcnow()
+        record(session, actor=Actor(principal.actor_name, source_address), action="account:session:closed",
+               target_type="login_session", target_id=login.id)
+
+
+def _principal(session: Session, kind: str, row: User | ApiKey, name: str, session_id: int | None) -> Principal:
+    from jianguan.regions.services import descendant_codes
+
+    role = Role(row.role)
+    region_codes = frozenset(descendant_codes(session, row.region_code)) if row.region_code else frozenset()
+    return Principal(
+        kind=kind, id=row.id, name=name, role=role,
+        display_name=row.display_name if isinstance(row, User) else row.name,
+        region_code=row.region_code, agency=Agency(row.agency) if row.agency else None,
+        enterprise_id=row.enterprise_id, printer_id=row.printer_id, merchant_id=row.merchant_id,
+        region_codes=region_codes, session_id=session_id,
+    )
+
+
+def principal_from_session_token(session: Session, token: str) -> Principal:
+    """The user behind a session cookie; NotAuthenticated when it is unknown, ended or expired."""
+    row = session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        raise NotAuthenticated()
+    login, user = row
+    if login.ended_at is not None or login.expires_at <= utcnow() or not user.is_active:
+        raise NotAuthenticated()
+    return _principal(session, "user", user, user.username, login.id)
+
+
+def create_api_key(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    role: Role | str,
+    enterprise_id: int | None = None,
+    printer_id: int | None = None,
+    merchant_id: int | None = None,
+) -> tuple[str, ApiKey]:
+    """Make a machine credential; return the key (shown this once only) and its row."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(f"Unknown role {role!r}.", f"未知角色 {role!r}。", code="unknown_role") from None
+    if role not in KEY_ROLES:
+        raise ValidationFailed(
+            f"API keys are for {', '.join(r.value for r in KEY_ROLES)}; not {role.value}.",
+            f"密钥只能发给生产企业、印刷企业或查询终端，不能发给「{role.label_zh}」。",
+            code="unknown_role",
+        )
+    if not name.strip():
+        raise ValidationFailed("A key needs a name.", "请为密钥命名。", code="missing_field")
+    scope = _scope_fields(session, role, region_code=None, agency=None, enterprise_id=enterprise_id,
+                          printer_id=printer_id, merchant_id=merchant_id)
+    prefix = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(10))
+    key = f"jg_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey(prefix=prefix, key_hash=_digest(key), name=name.strip(), role=role,
+                     created_by=actor.name, **scope)
+    session.add(api_key)
+    session.flush()
+    record(session, actor=actor, action="account:apikey:created", target_type="api_key", target_id=api_key.id,
+           after={"prefix": prefix, "name": api_key.name, "role": role.value, **scope})
+    if role is Role.MANUFACTURER:
+        from jianguan.enterprises.services import mark_stage_reached
+
+        mark_stage_reached(session, actor=actor, enterprise_id=int(scope["enterprise_id"]),
+                           stage="credentials_issued")
+    return key, api_key
+
+
+def revoke_api_key(session: Session, *, actor: Actor, api_key_id: int) -> ApiKey:
+    """Revoke a key at once; revoking twice is harmless."""
+    api_key = session.get(ApiKey, api_key_id)
+    if api_key is None:
+        raise NotFound(f"No API key {api_key_id}.", f"密钥 {api_key_id} 不存在。")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = utcnow()
+        record(session, actor=actor, action="account:apikey:revoked", target_type="api_key",
+               target_id=api_key.id, before={"revoked": False}, after={"revoked": True})
+    return api_key
+
+
+def principal_from_api_key(session: Session, key: str) -> Principal:
+    """The machine behind a bearer key; NotAuthenticated when it is malformed, unknown or revoked."""
+    match = API_KEY_PATTERN.match(key)
+    if match is None:
+        raise NotAuthenticated()
+    api_key = session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
+    if api_key is None or api_key.revoked_at is not None:
+        raise NotAuthenticated()
+    if not secrets.compare_digest(api_key.key_hash, _digest(key)):
+        raise NotAuthenticated()
+    return _principal(session, "apikey", api_key, api_key.prefix, None)
+
+
+def list_api_keys(session: Session, *, principal: Principal) -> list[ApiKey]:
+    """Keys the principal may see: an operator all, a manufacturer or printer its own."""
+    query = select(ApiKey).order_by(ApiKey.id)
+    if principal.role is Role.MANUFACTURER:
+        query = query.where(ApiKey.enterprise_id == principal.enterprise_id)
+    elif principal.role is Role.PRINTER:
+        query = query.where(ApiKey.printer_id == principal.printer_id)
+    elif principal.role is Role.MERCHANT:
+        query = query.where(ApiKey.merchant_id == principal.merchant_id)
+    elif principal.role is not Role.OPERATOR:
+        return []
+    return list(session.scalars(query))
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by username (operators only; the route guards that)."""
+    return list(session.scalars(select(User).order_by(User.username)))

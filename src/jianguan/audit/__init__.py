@@ -1,0 +1,1 @@
+"""The audit log: every state change, append-only and hash-chained."""

@@ -1,0 +1,1 @@
+"""The product catalogue: categories and the agency responsible for each."""

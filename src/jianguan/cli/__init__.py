@@ -1,0 +1,1 @@
+"""The ``jianguan`` command."""

@@ -1,0 +1,1 @@
+"""The demo network that ``make demo`` serves."""

@@ -1,0 +1,1 @@
+"""The registry of networked enterprises (入网企业), their qualifications and products."""

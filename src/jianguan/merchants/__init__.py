@@ -1,0 +1,1 @@
+"""Distributors and shops (经销商 / 商业企业)."""

@@ -1,0 +1,1 @@
+"""Designated printers (定点印刷企业)."""

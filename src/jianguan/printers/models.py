@@ -1,0 +1,25 @@
+"""The registry of designated printers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jianguan.storage.base import Base, utcnow
+
+
+class Printer(Base):
+    """A printing company that may print supervision codes once its filing (印刷备案) is valid."""
+
+    __tablename__ = "printers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    filing_number: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    filing_valid_until: Mapped[dt.date | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Administrative divisions of GB/T 2260: provinces, prefecture-level cities, counties."""

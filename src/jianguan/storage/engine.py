@@ -1,0 +1,60 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL (production).
+
+SQLite gets WAL (readers never block the writer), foreign keys (off by default in SQLite)
+and a busy timeout (a writer waits for the lock instead of failing at once).
+PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "jianguan_read_only"
+
+
+def normalise_url(url: str) -> str:
+    """Return the SQLAlchemy URL with the psycopg 3 driver named for PostgreSQL."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create the engine for ``url``; for an SQLite file, create its folder and set the pragmas."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and ":memory:" not in path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module opens transactions by itself; SQLAlchemy's "begin" hook below takes
+    # over, so that writers take the lock at BEGIN and never deadlock upgrading a read lock.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Writers take the write lock at BEGIN; read-only units (see tx.reading) begin deferred,
+    # so that readers never queue behind a writer under WAL.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,48 @@
+"""Running Alembic from the code: ``jianguan db upgrade`` and ``jianguan db check``.
+
+The schema exists only through migrations. After upgrading, reference data that ships with
+the package (the administrative divisions) is brought up to date in the same command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to ``engine`` (no alembic.ini needed at run time)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` and load the shipped reference data."""
+    from jianguan.regions.services import sync_regions
+    from jianguan.storage.tx import session_factory, transaction
+
+    command.upgrade(alembic_config(engine), revision)
+    with transaction(session_factory(engine)) as session:
+        sync_regions(session)
+
+
+def check(engine: Engine) -> None:
+    """Raise if the models and the migrations disagree (alembic's autogenerate diff is empty)."""
+    command.check(alembic_config(engine))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

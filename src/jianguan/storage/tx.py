@@ -1,0 +1,35 @@
+"""One transaction per state change: the unit every service call runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from jianguan.storage.engine import READ_ONLY_OPTION
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The session maker for ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a session, commit when the block ends normally, roll back when it raises."""
+    with sessions() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a session for reads only; it is rolled back at the end, and on SQLite it does
+    not take the write lock."""
+    with sessions() as session:
+        session.connection(execution_options={READ_ONLY_OPTION: True})
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -1,0 +1,7 @@
+"""Version 1 of the API: one module an area, each exposing ``router``."""
+
+from litestar import Router
+
+from jianguan.web.api.v1 import health
+
+ROUTERS = [Router(path="/api/v1", route_handlers=[health.router])]

@@ -1,0 +1,30 @@
+"""Liveness and readiness: the service answers and its database is reachable and migrated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, get
+from sqlalchemy import text
+
+from jianguan import __version__
+from jianguan.storage import reading
+from jianguan.storage.migrate import current_revision
+from jianguan.web.access import PUBLIC
+
+
+@get("/health", opt=PUBLIC, sync_to_thread=True, summary="Service health / 服务状态")
+def health(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Whether the service is up, its version, and the database's migration revision."""
+    state = request.app.state
+    with reading(state.sessions) as session:
+        session.execute(text("SELECT 1"))
+    return {
+        "status": "ok",
+        "version": __version__,
+        "database": state.engine.dialect.name,
+        "revision": current_revision(state.engine),
+    }
+
+
+router = Router(path="/", route_handlers=[health])

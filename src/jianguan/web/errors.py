@@ -1,0 +1,103 @@
+"""Mapping errors to responses, in one place.
+
+The API and the channels answer ``{"error": {"code", "message", "message_zh"}}``; pages
+answer with a page in the visitor's language, and send an anonymous visitor of a
+protected page to the login form.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from jianguan.errors import DomainError, NotAuthenticated, RateLimited
+from jianguan.web.i18n import language
+
+logger = logging.getLogger("jianguan.web")
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "The request is malformed.", "请求格式有误。"),
+    401: ("not_authenticated", "Log in or send a valid API key.", "请先登录或提供有效的密钥。"),
+    403: ("forbidden", "Your role or scope does not allow this.", "您的角色或管辖范围不允许此操作。"),
+    404: ("not_found", "Nothing is here.", "您访问的内容不存在。"),
+    405: ("method_not_allowed", "This method is not allowed here.", "不支持该请求方法。"),
+    413: ("too_large", "The request is too large.", "请求内容过大。"),
+    429: ("rate_limited", "Too many requests; try again later.", "请求过于频繁，请稍后再试。"),
+}
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request is for the API or a machine channel rather than a page."""
+    path = request.url.path
+    return path.startswith(("/api", "/channels")) or "application/json" in request.headers.get("accept", "")
+
+
+def _body(code: str, message: str, message_zh: str, **details: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "message_zh": message_zh}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _respond(
+    request: Request[Any, Any, Any], status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[Any]:
+    if wants_json(request):
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    lang = language(request)
+    error = body["error"]
+    return Template(
+        "error.html",
+        context={"status": status, "message": error["message"] if lang == "en" else error["message_zh"]},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, NotAuthenticated) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?next={quote(target, safe='')}", status_code=303)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return _respond(request, exc.status_code, _body(exc.code, exc.message, exc.message_zh, **exc.details), headers)
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    code, message, message_zh = _HTTP_MESSAGES.get(status, ("error", "The request failed.", "请求失败。"))
+    details: dict[str, Any] = {}
+    if isinstance(exc, ValidationException):
+        code = "validation_failed"
+        message = "The request is not valid: " + (exc.detail or "")
+        message_zh = "请求内容不符合要求：" + (exc.detail or "")
+        if exc.extra:
+            details["fields"] = exc.extra
+    elif isinstance(exc, NotFoundException):
+        pass
+    headers = dict(exc.headers or {})
+    if status == 429 and "Retry-After" not in headers:
+        headers["Retry-After"] = headers.get("RateLimit-Reset", "60")
+    return _respond(request, status, _body(code, message, message_zh, **details), headers or None)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        _body("internal_error", "Something went wrong on our side; nothing was changed.",
+              "系统内部错误，未做任何更改。"),
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -50,6 +50,9 @@ class Enterprise(Base):
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code"), index=True)
+    # The main line of business (主营类别): it decides which agencies supervise the enterprise,
+    # together with the categories of its products.
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     address: Mapped[str] = mapped_column(String(300))
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(40))
@@ -62,6 +65,7 @@ class Enterprise(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    category: Mapped["Category"] = relationship()  # noqa: UP037
     qualifications: Mapped[list[Qualification]] = relationship(
         back_populates="enterprise", order_by="Qualification.id", cascade="all, delete-orphan"
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:42:25.609662
+Create Date: 2026-11-23 16:47:40.255043
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('credit_code', sa.String(length=18), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('contact_name', sa.String(length=100), nullable=False),
     sa.Column('contact_phone', sa.String(length=40), nullable=False),
@@ -83,11 +84,13 @@ def upgrade() -> None:
     sa.Column('activated_on', sa.Date(), nullable=True),
     sa.Column('created_at', jianguan.storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', jianguan.storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_enterprises_category_id_categories')),
     sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_enterprises_region_code_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprises')),
     sa.UniqueConstraint('credit_code', name=op.f('uq_enterprises_credit_code'))
     )
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprises_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enterprises_region_code'), ['region_code'], unique=False)
 
     op.create_table('merchants',
@@ -310,6 +313,7 @@ def downgrade() -> None:
     op.drop_table('merchants')
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprises_region_code'))
+        batch_op.drop_index(batch_op.f('ix_enterprises_category_id'))
 
     op.drop_table('enterprises')
     with op.batch_alter_table('regions', schema=None) as batch_op:

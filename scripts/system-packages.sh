@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, where they are missing:
 #   chromium             browser tests (Playwright drives /usr/bin/chromium; no browser download)
-#   fonts-wqy-microhei   Chinese glyphs in screenshots and PDFs
+#   fonts-wqy-microhei   Chinese glyphs in screenshots and PDFs (embedded in label sheets)
+#   poppler-utils        pdftoppm, pdffonts, pdftotext: the tests read rendered PDFs back
 #   postgresql           a throwaway server for the PostgreSQL half of the suite, unless
 #                        JIANGUAN_TEST_POSTGRES_URL names a running one
 # Without root or apt-get it says plainly what is missing and fails.
@@ -10,6 +11,7 @@ set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ -z "${JIANGUAN_TEST_POSTGRES_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql)

@@ -99,8 +99,9 @@ class LiveServer:
 def start_server(database_url: str, workdir: Path, seed: DemoSeed, **env: str) -> LiveServer:
     port = free_port()
     log_path = workdir / "server.log"
-    environment = cli_env(database_url, JIANGUAN_PUBLIC_RATE_LIMIT_PER_MINUTE="100000",
-                          JIANGUAN_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", **env)
+    defaults = {"JIANGUAN_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+                "JIANGUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    environment = cli_env(database_url, **{**defaults, **env})
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "jianguan.cli", "serve", "--port", str(port)],
                                    stdout=log, stderr=subprocess.STDOUT, env=environment)

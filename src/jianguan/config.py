@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,8 +32,10 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     cookie_secure: bool = False
     public_rate_limit_per_minute: int = Field(default=120, ge=1)
-    login_rate_limit_per_minute: int = Field(default=20, ge=1)
     workers: int = Field(default=1, ge=1, le=64)
+    code_file_downloads: int = Field(default=5, ge=1, le=1000)
+    master_key: SecretStr | None = None
+    master_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
@@ -44,7 +48,29 @@ class Settings(BaseSettings):
                 )
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 raise ValueError("production cannot run on an in-memory database / 生产环境不能使用内存数据库")
+            if self.master_key is None and self.master_key_file is None:
+                raise ValueError(
+                    "JIANGUAN_MASTER_KEY or JIANGUAN_MASTER_KEY_FILE (base64 of 32 random bytes) must be "
+                    "set in production / 生产环境必须设置 JIANGUAN_MASTER_KEY 或 JIANGUAN_MASTER_KEY_FILE"
+                    "（32 个随机字节的 base64 编码）"
+                )
         return self
+
+    def master_key_bytes(self) -> bytes:
+        """The 32-byte key that wraps code keys and the signing key.
+
+        Without an explicit key (development and tests only: production refuses to start), it is
+        derived from the secret key, so a development database keeps opening across restarts.
+        """
+        # Imported here: importing the codes package loads the codec (numpy), which settings need not.
+        from jianguan.codes.keys import load_master_key
+
+        if self.master_key is None and self.master_key_file is None:
+            return HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=None, info=b"jianguan development master key"
+            ).derive(self.secret_key.get_secret_value().encode())
+        value = None if self.master_key is None else self.master_key.get_secret_value()
+        return load_master_key(value, self.master_key_file)
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -6,10 +6,13 @@ SHA-256 digests, so a copy of the database holds no credential that works.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +23,11 @@ from jianguan.accounts.passwords import hash_password, verify_password
 from jianguan.accounts.principal import Principal
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency
-from jianguan.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from jianguan.enterprises.models import Enterprise
+from jianguan.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from jianguan.merchants.models import Merchant
+from jianguan.printers.models import Printer
+from jianguan.regions.models import Region
 from jianguan.storage.base import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -42,9 +49,6 @@ def _scope_fields(
     merchant_id: int | None,
 ) -> dict[str, Any]:
     """Check that exactly the scope ``role`` needs is given and exists; return the columns."""
-    from jianguan.enterprises.models import Enterprise
-    from jianguan.merchants.models import Merchant
-    from jianguan.printers.models import Printer
     from jianguan.regions.services import get_region
 
     fields: dict[str, Any] = {
@@ -226,8 +230,13 @@ def create_api_key(
     enterprise_id: int | None = None,
     printer_id: int | None = None,
     merchant_id: int | None = None,
+    derive_from: bytes | None = None,
 ) -> tuple[str, ApiKey]:
-    """Make a machine credential; return the key (shown this once only) and its row."""
+    """Make a machine credential; return the key (shown this once only) and its row.
+
+    ``derive_from`` is for the demo network only: the key is then derived from it (an HMAC of
+    the service secret), so ``jianguan demo seed`` can print the same demo keys on every run.
+    """
     try:
         role = Role(role)
     except ValueError:
@@ -242,8 +251,11 @@ def create_api_key(
         raise ValidationFailed("A key needs a name.", "请为密钥命名。", code="missing_field")
     scope = _scope_fields(session, role, region_code=None, agency=None, enterprise_id=enterprise_id,
                           printer_id=printer_id, merchant_id=merchant_id)
-    prefix = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(10))
-    key = f"jg_{prefix}_{secrets.token_urlsafe(32)}"
+    if derive_from is None:
+        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(10))
+        key = f"jg_{prefix}_{secrets.token_urlsafe(32)}"
+    else:
+        prefix, key = derive_key(derive_from)
     api_key = ApiKey(prefix=prefix, key_hash=_digest(key), name=name.strip(), role=role,
                      created_by=actor.name, **scope)
     session.add(api_key)
@@ -258,10 +270,72 @@ def create_api_key(
     return key, api_key
 
 
-def revoke_api_key(session: Session, *, actor: Actor, api_key_id: int) -> ApiKey:
-    """Revoke a key at once; revoking twice is harmless."""
+_PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def derive_key(seed: bytes) -> tuple[str, str]:
+    """The (prefix, key) pair derived from ``seed``: demo keys only."""
+    digest = hmac.new(seed, b"jianguan api key", hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    prefix = ""
+    for _ in range(10):
+        number, index = divmod(number, len(_PREFIX_ALPHABET))
+        prefix += _PREFIX_ALPHABET[index]
+    secret = base64.urlsafe_b64encode(hmac.new(seed, b"secret", hashlib.sha256).digest()).decode().rstrip("=")
+    return prefix, f"jg_{prefix}_{secret}"
+
+
+def issue_api_key(
+    session: Session,
+    *,
+    actor: Actor,
+    principal: Principal,
+    name: str,
+    role: Role | str,
+    enterprise_id: int | None = None,
+    printer_id: int | None = None,
+    merchant_id: int | None = None,
+) -> tuple[str, ApiKey]:
+    """Make a key on behalf of ``principal``: an operator for anyone, manufacturer staff for their own
+    enterprise only (a key for its systems); nobody else. Returns the key, shown this once, and its row.
+    """
+    if principal.role is Role.MANUFACTURER:
+        if str(role) != Role.MANUFACTURER.value or enterprise_id not in (None, principal.enterprise_id) \
+                or printer_id is not None or merchant_id is not None:
+            raise PermissionDenied(
+                "Manufacturer staff may issue keys for their own enterprise only.",
+                "生产企业只能为本企业签发密钥。",
+            )
+        enterprise_id = principal.enterprise_id
+    elif principal.role is not Role.OPERATOR:
+        raise PermissionDenied()
+    return create_api_key(session, actor=actor, name=name, role=role, enterprise_id=enterprise_id,
+                          printer_id=printer_id, merchant_id=merchant_id)
+
+
+def may_manage_api_key(principal: Principal, api_key: ApiKey) -> bool:
+    """Whether ``principal`` may see and revoke ``api_key``: an operator any, staff their organisation's."""
+    if principal.role is Role.OPERATOR:
+        return True
+    if principal.role is Role.MANUFACTURER:
+        return api_key.enterprise_id is not None and api_key.enterprise_id == principal.enterprise_id
+    if principal.role is Role.PRINTER:
+        return api_key.printer_id is not None and api_key.printer_id == principal.printer_id
+    if principal.role is Role.MERCHANT:
+        return api_key.merchant_id is not None and api_key.merchant_id == principal.merchant_id
+    return False
+
+
+def revoke_api_key(
+    session: Session, *, actor: Actor, api_key_id: int, principal: Principal | None = None
+) -> ApiKey:
+    """Revoke a key at once; revoking twice is harmless.
+
+    With ``principal`` (a request's caller), only a key that principal may manage is found; a key of
+    another organisation answers as if it did not exist.
+    """
     api_key = session.get(ApiKey, api_key_id)
-    if api_key is None:
+    if api_key is None or (principal is not None and not may_manage_api_key(principal, api_key)):
         raise NotFound(f"No API key {api_key_id}.", f"密钥 {api_key_id} 不存在。")
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
@@ -300,3 +374,50 @@ def list_api_keys(session: Session, *, principal: Principal) -> list[ApiKey]:
 def list_users(session: Session) -> list[User]:
     """Every user, by username (operators only; the route guards that)."""
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with ``user_id``; NotFound if there is none."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.", f"用户 {user_id} 不存在。")
+    return user
+
+
+@dataclass(frozen=True)
+class ScopeView:
+    """A principal's scope with names to show: the region (and its level), agency and organisation."""
+
+    region: Region | None = None
+    agency: Agency | None = None
+    enterprise: Enterprise | None = None
+    printer: Printer | None = None
+    merchant: Merchant | None = None
+
+
+def describe_scope(session: Session, principal: Principal) -> ScopeView:
+    """The named scope of ``principal``, for the dashboard and ``/api/v1/me``."""
+    return ScopeView(
+        region=session.get(Region, principal.region_code) if principal.region_code else None,
+        agency=principal.agency,
+        enterprise=session.get(Enterprise, principal.enterprise_id) if principal.enterprise_id else None,
+        printer=session.get(Printer, principal.printer_id) if principal.printer_id else None,
+        merchant=session.get(Merchant, principal.merchant_id) if principal.merchant_id else None,
+    )
+
+
+def scope_names(session: Session, rows: list[User] | list[ApiKey]) -> dict[tuple[str, object], str]:
+    """Names of the regions and organisations ``rows`` are bound to, keyed ``("region", code)``,
+    ``("enterprise", id)``, ``("printer", id)`` and ``("merchant", id)``: one query a kind."""
+    names: dict[tuple[str, object], str] = {}
+    for kind, model, column in (
+        ("region", Region, "region_code"), ("enterprise", Enterprise, "enterprise_id"),
+        ("printer", Printer, "printer_id"), ("merchant", Merchant, "merchant_id"),
+    ):
+        wanted = {getattr(row, column) for row in rows} - {None}
+        if not wanted:
+            continue
+        key = Region.code if model is Region else model.id  # type: ignore[attr-defined]
+        for ident, name in session.execute(select(key, model.name).where(key.in_(wanted))):  # type: ignore[attr-defined]
+            names[(kind, ident)] = name
+    return names

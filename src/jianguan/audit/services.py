@@ -161,3 +161,23 @@ def records_for(session: Session, *, target_type: str, target_id: object) -> lis
             .order_by(AuditRecord.id)
         )
     )
+
+
+def recent_records(
+    session: Session,
+    *,
+    action_prefix: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    limit: int = 200,
+) -> list[AuditRecord]:
+    """The newest records, newest first, optionally only actions starting with ``action_prefix``
+    (``account:`` or ``account:apikey:``) and only one target type or one target."""
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+    if action_prefix:
+        query = query.where(AuditRecord.action.startswith(action_prefix, autoescape=True))
+    if target_type:
+        query = query.where(AuditRecord.target_type == target_type)
+    if target_id:
+        query = query.where(AuditRecord.target_id == target_id)
+    return list(session.scalars(query))

@@ -22,10 +22,20 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _engine():
+def _engine(*, migrated: bool = True):
+    """The engine of the configured database; unless ``migrated`` is False, refuse one that is
+    not at the newest migration, with a message saying how to fix it."""
     from jianguan.storage import make_engine
+    from jianguan.storage.migrate import DatabaseNotMigrated, require_current
 
-    return make_engine(_settings().database_url)
+    engine = make_engine(_settings().database_url)
+    if migrated:
+        try:
+            require_current(engine)
+        except DatabaseNotMigrated as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+    return engine
 
 
 def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,7 +90,7 @@ def upgrade() -> None:
     """Apply every migration and load the shipped reference data."""
     from jianguan.storage import migrate
 
-    engine = _engine()
+    engine = _engine(migrated=False)
     migrate.upgrade(engine)
     click.echo(f"database at revision {migrate.current_revision(engine)}")
 
@@ -142,8 +152,8 @@ def users() -> None:
 @users.command("create")
 @click.option("--username", required=True)
 @click.option("--display-name", required=True)
-@click.option("--role", required=True, type=click.Choice(["operator", "regulator", "manufacturer", "printer",
-                                                          "merchant"]))
+# Not a click.Choice: the service refuses an unknown role with its message in both languages.
+@click.option("--role", required=True, help="operator, regulator, manufacturer, printer or merchant.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--region", "region_code", default=None, help="Regulator: 6-digit region code.")
 @click.option("--agency", default=None, help="Regulator: quality, market, agriculture or food_drug.")
@@ -184,3 +194,205 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+def _master() -> bytes:
+    return _settings().master_key_bytes()
+
+
+def _sessions():
+    from jianguan.storage import session_factory
+
+    return session_factory(_engine())
+
+
+@cli.group()
+def keys() -> None:
+    """The network's code keys and signing key."""
+
+
+@keys.command("rotate")
+@domain_errors
+def keys_rotate() -> None:
+    """Add the next code key generation (new codes use it; old codes still decode) and a new
+    file-signing key."""
+    from jianguan.audit.services import Actor
+    from jianguan.codes.services import rotate_code_key, rotate_signing_key
+    from jianguan.storage import transaction
+
+    actor = Actor.system("keys rotate")
+    with transaction(_sessions()) as session:
+        generation = rotate_code_key(session, actor=actor, master=_master())
+        signing = rotate_signing_key(session, actor=actor, master=_master())
+    click.echo(json.dumps({"generation": generation, "signing_key": signing.public_key}))
+
+
+def _operator_principal():
+    from jianguan.accounts.models import Role
+    from jianguan.accounts.principal import Principal
+
+    return Principal(kind="system", id=0, name="cli", role=Role.OPERATOR)
+
+
+def _enterprise_principal(enterprise_id: int):
+    from jianguan.accounts.models import Role
+    from jianguan.accounts.principal import Principal
+
+    return Principal(kind="system", id=0, name="cli", role=Role.MANUFACTURER, enterprise_id=enterprise_id)
+
+
+@cli.group()
+def codes() -> None:
+    """Supervision code requests, batches, code files and activation."""
+
+
+@codes.command("request")
+@click.option("--product-id", type=int, required=True)
+@click.option("--quantity", type=int, required=True)
+@click.option("--level", "packaging_level", default="item", show_default=True, help="item, case or pallet")
+@click.option("--printer-id", type=int, default=None, help="The designated printer (default: self-printed).")
+@domain_errors
+def codes_request(product_id: int, quantity: int, packaging_level: str, printer_id: int | None) -> None:
+    """Request codes for a product; within the monthly quota they are issued at once."""
+    from jianguan.audit.services import Actor
+    from jianguan.codes.models import CodeBatch
+    from jianguan.codes.services import request_codes
+    from jianguan.storage import transaction
+
+    with transaction(_sessions()) as session:
+        request = request_codes(session, actor=Actor.system("codes request"), principal=_operator_principal(),
+                                product_id=product_id, quantity=quantity, packaging_level=packaging_level,
+                                printer_id=printer_id, master=_master())
+        batch = session.query(CodeBatch).filter_by(request_id=request.id).one_or_none()
+        click.echo(json.dumps({"request_id": request.id, "status": str(request.status),
+                               "batch_id": batch.id if batch else None}))
+
+
+@codes.command("issue")
+@click.argument("request_id", type=int)
+@domain_errors
+def codes_issue(request_id: int) -> None:
+    """Approve a request waiting above quota, and issue its batch."""
+    from jianguan.audit.services import Actor
+    from jianguan.codes.models import CodeBatch
+    from jianguan.codes.services import decide_request
+    from jianguan.storage import transaction
+
+    with transaction(_sessions()) as session:
+        request = decide_request(session, actor=Actor.system("codes issue"), request_id=request_id, approve=True,
+                                 master=_master())
+        batch = session.query(CodeBatch).filter_by(request_id=request.id).one()
+        click.echo(json.dumps({"request_id": request.id, "batch_id": batch.id, "generation": batch.generation,
+                               "quantity": batch.quantity}))
+
+
+@codes.command("export")
+@click.argument("batch_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+@domain_errors
+def codes_export(batch_id: int, output: str) -> None:
+    """Write a batch's signed code file (ZIP: codes.csv and manifest.json), streamed."""
+    from jianguan.audit.services import Actor
+    from jianguan.codes.services import export_code_file, stream_code_file
+    from jianguan.storage import transaction
+
+    with transaction(_sessions()) as session:
+        plan = export_code_file(session, actor=Actor.system("codes export"), batch_id=batch_id, master=_master())
+    written = 0
+    with open(output, "wb") as handle:
+        for chunk in stream_code_file(plan, base_url=_settings().public_base_url):
+            handle.write(chunk)
+            written += len(chunk)
+    click.echo(json.dumps({"batch_id": batch_id, "file": output, "bytes": written, "codes": plan.quantity}))
+
+
+@codes.command("verify-file")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--public-key", "public_keys", multiple=True, metavar="KEY_ID=BASE64URL",
+              help="Verify offline with this public key instead of the network's keys in the database.")
+@domain_errors
+def codes_verify_file(path: str, public_keys: tuple[str, ...]) -> None:
+    """Check a code file's signature, CSV hash and count; exit 1 if it was tampered with."""
+    from jianguan.codes.files import TamperedFile, verify_code_file
+    from jianguan.codes.keys import decode_public_key
+
+    if public_keys:
+        known = {}
+        for item in public_keys:
+            key_id, _, value = item.partition("=")
+            known[key_id] = decode_public_key(value)
+    else:
+        from jianguan.codes.services import public_signing_keys
+        from jianguan.storage import reading
+
+        with reading(_sessions()) as session:
+            known = {row["key_id"]: decode_public_key(row["public_key"]) for row in public_signing_keys(session)}
+    try:
+        verified = verify_code_file(path, known)
+    except TamperedFile as error:
+        click.echo(f"tampered [{error.reason}]: {error.message_zh} / {error.message}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps({"ok": True, "key_id": verified.key_id, "count": verified.count,
+                           "csv_sha256": verified.csv_sha256, "batch_id": verified.manifest.get("batch_id")},
+                          ensure_ascii=False))
+
+
+@codes.command("activate")
+@click.argument("batch_id", type=int)
+@click.option("--lot", required=True, help="The production lot (批次).")
+@click.option("--production-date", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--expiry-date", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--inspection-record", default="")
+@click.option("--range", "ranges", multiple=True, metavar="FROM:TO",
+              help="Offsets within the batch, half-open; repeat for several. Default: the whole batch.")
+@click.option("--codes-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="A file of scanned codes, one a line.")
+@domain_errors
+def codes_activate(batch_id: int, lot: str, production_date: Any, expiry_date: Any, inspection_record: str,
+                   ranges: tuple[str, ...], codes_file: Any) -> None:
+    """Activate a batch, sub-ranges of it, or a list of scanned codes with production data."""
+    from jianguan.audit.services import Actor
+    from jianguan.codes.models import CodeBatch
+    from jianguan.codes.services import ProductionData, activate
+    from jianguan.errors import NotFound, ValidationFailed
+    from jianguan.storage import transaction
+
+    offsets = None
+    if ranges:
+        offsets = []
+        for item in ranges:
+            low, _, high = item.partition(":")
+            if not (low.isdigit() and high.isdigit()):
+                raise ValidationFailed(f"A range is FROM:TO; got {item!r}.", f"号段格式应为 起:止，收到 {item!r}。")
+            offsets.append((int(low), int(high)))
+    scanned = [line.strip() for line in codes_file if line.strip()] if codes_file else None
+    with transaction(_sessions()) as session:
+        batch = session.get(CodeBatch, batch_id)
+        if batch is None:
+            raise NotFound(f"No code batch {batch_id}.", f"监管码批次 {batch_id} 不存在。")
+        data = ProductionData(lot, production_date.date(), expiry_date.date() if expiry_date else None,
+                              inspection_record)
+        created = activate(session, actor=Actor.system("codes activate"),
+                           principal=_enterprise_principal(batch.enterprise_id), batch_id=batch_id, data=data,
+                           offsets=offsets, codes=scanned, master=_master())
+        click.echo(json.dumps({"batch_id": batch_id, "activations": [
+            {"id": row.id, "from": row.serial_start - batch.serial_start, "to": row.serial_end - batch.serial_start}
+            for row in created]}))
+
+
+@cli.command()
+@click.argument("code")
+def verify(code: str) -> None:
+    """Print what the network knows of CODE as JSON (malformed input: exit 1 with the reason)."""
+    from jianguan.codes.services import code_status
+    from jianguan.errors import DomainError
+    from jianguan.storage import reading
+
+    try:
+        with reading(_sessions()) as session:
+            answer = code_status(session, code=code, master=_master())
+    except DomainError as error:
+        click.echo(json.dumps({"code": code, "error": {"code": error.code, "message": error.message,
+                                                       "message_zh": error.message_zh}}, ensure_ascii=False))
+        sys.exit(1)
+    click.echo(json.dumps(answer, ensure_ascii=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jianguan.choices import LabelledChoice
@@ -62,6 +62,8 @@ class Enterprise(Base):
     credentials_issued_on: Mapped[dt.date | None] = mapped_column(default=None)
     codes_issued_on: Mapped[dt.date | None] = mapped_column(default=None)
     activated_on: Mapped[dt.date | None] = mapped_column(default=None)
+    # Codes issued in a calendar month without an operator's approval; requests beyond it wait.
+    monthly_code_quota: Mapped[int] = mapped_column(BigInteger, default=1_000_000, server_default="1000000")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jianguan.errors import NotFound, ValidationFailed
@@ -43,6 +43,11 @@ def shipped_regions() -> Iterator[RegionRow]:
                 yield RegionRow(city_code, child["name"], RegionLevel.CITY, child["type"], province_code)
                 for county in child["children"]:
                     yield RegionRow(county["code"], county["name"], RegionLevel.COUNTY, county["type"], city_code)
+            elif len(child["code"]) == 4:
+                # A prefecture-level city with no county level under it (东莞, 中山, 儋州, 嘉峪关):
+                # the package gives it a 4-digit code and no children.
+                yield RegionRow(child["code"].ljust(6, "0"), child["name"], RegionLevel.CITY, child["type"],
+                                province_code)
             else:
                 # A district of a municipality, or a county-level unit the province governs directly.
                 yield RegionRow(child["code"], child["name"], RegionLevel.COUNTY, child["type"], province_code)
@@ -100,6 +105,18 @@ def find_regions(session: Session, name: str, limit: int = 20) -> list[Region]:
     order = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2}
     found = session.scalars(select(Region).where(Region.name.contains(name, autoescape=True)).limit(500)).all()
     return sorted(found, key=lambda region: (order[RegionLevel(region.level)], region.code))[:limit]
+
+
+def provinces(session: Session) -> list[Region]:
+    """The provincial-level divisions, by code."""
+    return list(session.scalars(select(Region).where(Region.parent_code.is_(None)).order_by(Region.code)))
+
+
+def count_by_level(session: Session) -> dict[RegionLevel, int]:
+    """How many divisions there are at each level."""
+    counts: dict[str, int] = {level: count for level, count in
+                              session.execute(select(Region.level, func.count()).group_by(Region.level))}
+    return {level: counts.get(level.value, 0) for level in RegionLevel}
 
 
 def children(session: Session, code: str) -> list[Region]:

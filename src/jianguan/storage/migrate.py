@@ -46,3 +46,33 @@ def current_revision(engine: Engine) -> str | None:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def head_revision() -> str:
+    """The newest revision the code ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config_without_engine()).get_current_head()
+    assert head is not None
+    return head
+
+
+def alembic_config_without_engine() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The database is empty or behind the code: ``jianguan db upgrade`` must run first."""
+
+
+def require_current(engine: Engine) -> None:
+    """Raise DatabaseNotMigrated, with a message in both languages, unless the database is at head."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise DatabaseNotMigrated(
+            f"The database at {engine.url.render_as_string(hide_password=True)} is at revision {current or 'none'}, "
+            f"the code needs {head}: run `jianguan db upgrade` first. "
+            f"/ 数据库版本为 {current or '空'}，程序需要 {head}：请先运行 `jianguan db upgrade`。"
+        )

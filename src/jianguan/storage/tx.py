@@ -25,11 +25,11 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 @contextmanager
 def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """Open a session for reads only; it is rolled back at the end, and on SQLite it does
-    not take the write lock."""
+    """Open a session for reads only; on SQLite it does not take the write lock.
+
+    Closing the session ends its transaction without committing and detaches what it loaded,
+    which stays readable after the block.
+    """
     with sessions() as session:
         session.connection(execution_options={READ_ONLY_OPTION: True})
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from jianguan import __version__
 from jianguan.config import Settings
 from jianguan.storage import make_engine, session_factory
+from jianguan.storage.migrate import require_current
 from jianguan.web import api, pages
 from jianguan.web.access import authorize, is_framework_route
 from jianguan.web.cookies import BrowserCookiesMiddleware
@@ -30,8 +31,10 @@ HERE = Path(__file__).parent
 
 
 def _public_throttled(request: Request[Any, Any, Any]) -> bool:
-    """Public routes are rate limited per client; authenticated ones are not."""
-    return bool(request.route_handler.opt.get("public")) and not request.url.path.startswith("/static")
+    """Public routes are rate limited per client; authenticated ones, static files and the
+    health probe a load balancer polls are not."""
+    opt = request.route_handler.opt
+    return bool(opt.get("public")) and not opt.get("unthrottled") and not request.url.path.startswith("/static")
 
 
 def check_route_declarations(app: Litestar) -> None:
@@ -45,10 +48,18 @@ def check_route_declarations(app: Litestar) -> None:
             raise RuntimeError(f"route {route.path} declares neither public nor roles")
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
-    """Build the application for ``settings`` (read from the environment when not given)."""
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, *, check_database: bool = True
+) -> Litestar:
+    """Build the application for ``settings`` (read from the environment when not given).
+
+    Refuses a database that is not at the newest migration unless ``check_database`` is False
+    (for tools that only inspect the routes).
+    """
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
+    if check_database:
+        require_current(engine)
     state = State({"settings": settings, "engine": engine, "sessions": session_factory(engine)})
     openapi = OpenAPIConfig(
         title="Jianguan API / 产品质量电子监管网接口",
@@ -85,7 +96,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 rate_limit=("minute", settings.public_rate_limit_per_minute),
                 check_throttle_handler=_public_throttled,
             ).middleware,
-            BrowserCookiesMiddleware,
+            BrowserCookiesMiddleware(),
         ],
         response_cache_config=ResponseCacheConfig(),
         request_max_body_size=10 * 1024 * 1024,

@@ -6,8 +6,9 @@ import secrets
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from jianguan.web.access import CSRF_COOKIE
 from jianguan.web.i18n import LANG_COOKIE, LANGUAGES
@@ -30,19 +31,17 @@ def _cookie_header(name: str, value: str, *, http_only: bool, same_site: str, ma
     return b"set-cookie", morsel[name].OutputString().encode("latin-1")
 
 
-class BrowserCookiesMiddleware(AbstractMiddleware):
+class BrowserCookiesMiddleware(ASGIMiddleware):
     """Issue the double-submit CSRF cookie where a browser has none, and keep the language choice.
 
     The new token is put in the request state too, so a form on the very first page a browser
     sees already carries it.
     """
 
-    scopes = {"http"}  # noqa: RUF012
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = tuple(f"^{path}" for path in _MACHINE_PATHS)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"].startswith(_MACHINE_PATHS):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         headers: list[tuple[bytes, bytes]] = []
         cookies = SimpleCookie()
         for key, value in scope["headers"]:
@@ -67,4 +66,4 @@ class BrowserCookiesMiddleware(AbstractMiddleware):
                 message = {**message, "headers": [*message.get("headers", []), *headers]}
             await send(message)
 
-        await self.app(scope, receive, send_with_cookies)
+        await next_app(scope, receive, send_with_cookies)

@@ -1,5 +1,6 @@
 """Server-rendered pages, Chinese first with an English switch."""
 
-from jianguan.web.pages import auth, home
+from jianguan.web.pages import accounts, audit, auth, codes, dashboard, enterprises, home, registries
 
-ROUTERS = [home.router, auth.router]
+ROUTERS = [home.router, auth.router, dashboard.router, accounts.router, audit.router,
+           enterprises.router, registries.router, codes.router]

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from jianguan.accounts import services as accounts
@@ -30,7 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @get("/login", opt=PUBLIC, include_in_schema=False)
-async def login_form(next: str | None = None) -> Template:
+async def login_form(next: FromQuery[str | None] = None) -> Template:
     """The login form."""
     return Template("login.html", context={"next": _safe_next(next), "error": None})
 

@@ -2,6 +2,8 @@
 
 from litestar import Router
 
-from jianguan.web.api.v1 import health
+from jianguan.web.api.v1 import accounts, catalogue, codes, enterprises, health, regions, registries
 
-ROUTERS = [Router(path="/api/v1", route_handlers=[health.router])]
+ROUTERS = [Router(path="/api/v1", route_handlers=[health.router, regions.router, accounts.router,
+                                                  catalogue.router, enterprises.router, registries.router,
+                                                  codes.router])]

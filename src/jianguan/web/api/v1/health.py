@@ -13,7 +13,7 @@ from jianguan.storage.migrate import current_revision
 from jianguan.web.access import PUBLIC
 
 
-@get("/health", opt=PUBLIC, sync_to_thread=True, summary="Service health / 服务状态")
+@get("/health", opt={**PUBLIC, "unthrottled": True}, sync_to_thread=True, summary="Service health / 服务状态")
 def health(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Whether the service is up, its version, and the database's migration revision."""
     state = request.app.state

@@ -1,0 +1,268 @@
+"""Enterprises: the public directory, the registry, qualifications, products and enrolment.
+
+``/enterprises`` (GET) is the public directory: signed enterprises and their public facts,
+never their contacts. ``/manage/enterprises`` is the registry as the operator, a regulator
+or the enterprise itself sees it, scoped by the services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, Router, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from jianguan.accounts.models import Role
+from jianguan.catalogue.services import get_category_by_code
+from jianguan.enterprises import services as enterprises
+from jianguan.enterprises.models import Enterprise, Product, Qualification
+from jianguan.errors import ValidationFailed
+from jianguan.storage import reading, transaction
+from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.web.api.v1.catalogue import category_json
+
+MANAGERS = roles(Role.OPERATOR, Role.REGULATOR, Role.MANUFACTURER)
+OWNERS = roles(Role.OPERATOR, Role.MANUFACTURER)
+
+
+class NewEnterprise(msgspec.Struct, forbid_unknown_fields=True):
+    credit_code: str
+    name: str
+    region_code: str
+    category_id: int
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    description: str = ""
+
+
+class EnterpriseChanges(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    address: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    description: str | None = None
+
+
+class Signing(msgspec.Struct, forbid_unknown_fields=True):
+    signed_on: dt.date | None = None
+
+
+class NewQualification(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    number: str
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    issuer: str = ""
+
+
+class PackagingLevelIn(msgspec.Struct, forbid_unknown_fields=True):
+    level: str
+    units_of_lower_level: int = 1
+
+
+class NewProduct(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    specification: str
+    category_id: int
+    gtin: str | None = None
+    packaging: list[PackagingLevelIn] = msgspec.field(default_factory=lambda: [PackagingLevelIn("item", 1)])
+    description: str = ""
+
+
+def qualification_json(qualification: Qualification) -> dict[str, Any]:
+    return {
+        "id": qualification.id, "kind": qualification.kind, "number": qualification.number,
+        "issuer": qualification.issuer, "valid_from": qualification.valid_from.isoformat(),
+        "valid_until": qualification.valid_until.isoformat() if qualification.valid_until else None,
+    }
+
+
+def product_json(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id, "enterprise_id": product.enterprise_id, "name": product.name,
+        "specification": product.specification, "category_id": product.category_id, "gtin": product.gtin,
+        "description": product.description,
+        "packaging": [{"level": p.level, "units_of_lower_level": p.units_of_lower_level} for p in product.packaging],
+    }
+
+
+def enterprise_json(enterprise: Enterprise, *, full: bool = False) -> dict[str, Any]:
+    """An enterprise as the registry shows it to those in scope, contacts included."""
+    body: dict[str, Any] = {
+        "id": enterprise.id, "credit_code": enterprise.credit_code, "name": enterprise.name,
+        "region_code": enterprise.region_code, "category": category_json(enterprise.category),
+        "address": enterprise.address, "contact_name": enterprise.contact_name,
+        "contact_phone": enterprise.contact_phone, "contact_email": enterprise.contact_email,
+        "description": enterprise.description, "stage": enterprise.stage.value,
+        "signed_on": _day(enterprise.signed_on), "credentials_issued_on": _day(enterprise.credentials_issued_on),
+        "codes_issued_on": _day(enterprise.codes_issued_on), "activated_on": _day(enterprise.activated_on),
+    }
+    if full:
+        body["qualifications"] = [qualification_json(q) for q in enterprise.qualifications]
+        body["products"] = [product_json(p) for p in enterprise.products]
+    return body
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _category_id(session: Any, category: str | None) -> int | None:
+    """A category filter given as its id or its code."""
+    if category is None or not category.strip():
+        return None
+    category = category.strip()
+    return int(category) if category.isdigit() else get_category_by_code(session, category).id
+
+
+def _limit(value: int) -> int:
+    if not 1 <= value <= 200:
+        raise ValidationFailed("limit is between 1 and 200.", "limit 应在 1 到 200 之间。", code="invalid_limit")
+    return value
+
+
+# --- the public directory -----------------------------------------------------------------
+
+
+@get("/enterprises", opt=PUBLIC, sync_to_thread=True, summary="Directory of networked enterprises / 入网企业目录")
+def directory(
+    request: Request[Any, Any, Any], region: FromQuery[str | None] = None, category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+    limit: FromQuery[int] = 50, offset: FromQuery[int] = 0,
+) -> dict[str, Any]:
+    """Signed enterprises: name, credit code, region, main category, stage, valid qualifications,
+    products. ``region`` includes every division under it; ``category`` is an id or a code."""
+    with reading(request.app.state.sessions) as session:
+        return enterprises.public_directory(session, region_code=region or None,
+                                            category_id=_category_id(session, category), query=q,
+                                            limit=_limit(limit), offset=max(offset, 0))
+
+
+@get("/enterprises/{enterprise_id:int}", opt=PUBLIC, sync_to_thread=True,
+     summary="One networked enterprise / 入网企业详情")
+def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> dict[str, Any]:
+    """The directory entry of a signed enterprise; 404 for any other."""
+    with reading(request.app.state.sessions) as session:
+        return enterprises.public_entry(session, enterprise_id)
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
+@post("/enterprises", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Register an enterprise / 企业登记")
+def register(request: Request[Any, Any, Any], data: JSONBody[NewEnterprise]) -> dict[str, Any]:
+    """Enter a manufacturer in the registry; it appears in the directory once it signs."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        enterprise = enterprises.register_enterprise(session, actor=actor, **msgspec.structs.asdict(data))
+        return enterprise_json(enterprise)
+
+
+@patch("/enterprises/{enterprise_id:int}", opt=OWNERS, sync_to_thread=True,
+       summary="Change an enterprise's contacts / 修改企业联系信息")
+def update(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[EnterpriseChanges]) -> dict[str, Any]:
+    """Change name, address, contacts or description (operator, or the enterprise itself)."""
+    principal = current_principal(request)
+    assert principal is not None
+    with transaction(request.app.state.sessions) as session:
+        enterprise = enterprises.update_enterprise(session, actor=actor_for(request, principal), principal=principal,
+                                                   enterprise_id=enterprise_id, **msgspec.structs.asdict(data))
+        return enterprise_json(enterprise)
+
+
+@post("/enterprises/{enterprise_id:int}/sign", opt=roles(Role.OPERATOR), sync_to_thread=True,
+      summary="Record the signing / 签约入网")
+def sign(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[Signing | None] = None) -> dict[str, Any]:
+    """Record that the enterprise signed up (today, or on ``signed_on``)."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        enterprise = enterprises.sign_enterprise(session, actor=actor, enterprise_id=enterprise_id,
+                                                 signed_on=data.signed_on if data else None)
+        return enterprise_json(enterprise)
+
+
+@get("/manage/enterprises", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
+     summary="The registry in your scope / 管辖范围内的企业")
+def manage_list(
+    request: Request[Any, Any, Any], region: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
+    stage: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+) -> list[dict[str, Any]]:
+    """Enterprises in the caller's scope with their contacts and stage."""
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        rows = enterprises.list_enterprises(session, principal=principal, region_code=region or None,
+                                            category_id=_category_id(session, category), stage=stage or None, query=q)
+        return [enterprise_json(e) for e in rows]
+
+
+@get("/manage/enterprises/{enterprise_id:int}", opt=MANAGERS, sync_to_thread=True,
+     summary="One enterprise in your scope / 企业详情")
+def manage_detail(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> dict[str, Any]:
+    """An enterprise with its qualifications and products; 404 outside the caller's scope."""
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        enterprise = enterprises.get_enterprise(session, principal=principal, enterprise_id=enterprise_id)
+        return enterprise_json(enterprise, full=True)
+
+
+@post("/enterprises/{enterprise_id:int}/qualifications", opt=OWNERS, sync_to_thread=True,
+      summary="Add a qualification / 新增资质")
+def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[NewQualification]) -> dict[str, Any]:
+    """Record a title or licence (operator, or the enterprise itself)."""
+    principal = current_principal(request)
+    assert principal is not None
+    with transaction(request.app.state.sessions) as session:
+        qualification = enterprises.add_qualification(
+            session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
+            **msgspec.structs.asdict(data))
+        return qualification_json(qualification)
+
+
+@get("/enterprises/{enterprise_id:int}/products", opt=MANAGERS, sync_to_thread=True,
+     summary="An enterprise's products / 企业产品")
+def list_products(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> list[dict[str, Any]]:
+    """The products with their packaging levels; 404 outside the caller's scope."""
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        return [product_json(p) for p in enterprises.list_products(session, principal=principal,
+                                                                   enterprise_id=enterprise_id)]
+
+
+@post("/enterprises/{enterprise_id:int}/products", opt=OWNERS, sync_to_thread=True,
+      summary="Register a product / 新增产品")
+def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[NewProduct]) -> dict[str, Any]:
+    """Register a product and its packaging levels (operator, or the enterprise itself)."""
+    principal = current_principal(request)
+    assert principal is not None
+    with transaction(request.app.state.sessions) as session:
+        product = enterprises.add_product(
+            session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
+            name=data.name, specification=data.specification, category_id=data.category_id, gtin=data.gtin,
+            packaging=[(level.level, level.units_of_lower_level) for level in data.packaging],
+            description=data.description)
+        return product_json(product)
+
+
+@get("/enrolment", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
+     summary="Enrolment progress / 入网进度")
+def enrolment(request: Request[Any, Any, Any], region: FromQuery[str | None] = None) -> dict[str, Any]:
+    """How many enterprises reached each stage, in the caller's scope and in each division under the region."""
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        return enterprises.enrolment_progress(session, principal=principal, region_code=region or None)
+
+
+router = Router(
+    path="/",
+    route_handlers=[directory, directory_entry, register, update, sign, manage_list, manage_detail,
+                    add_qualification, list_products, add_product, enrolment],
+    tags=["enterprises"],
+)

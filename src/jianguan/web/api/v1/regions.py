@@ -1,0 +1,64 @@
+"""Administrative divisions (GB/T 2260): look one up by code, search by name, list the provinces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, get
+from litestar.params import FromPath, FromQuery
+
+from jianguan.regions import services as regions
+from jianguan.regions.models import Region, RegionLevel
+from jianguan.storage import reading
+from jianguan.web.access import PUBLIC
+
+SEARCH_LIMIT = 20
+
+
+def _brief(region: Region) -> dict[str, Any]:
+    return {"code": region.code, "name": region.name, "level": str(region.level)}
+
+
+def _summary(region: Region) -> dict[str, Any]:
+    level = RegionLevel(region.level)
+    return {
+        **_brief(region),
+        "level_label_zh": level.label_zh,
+        "level_label_en": level.label_en,
+        "kind": region.kind,
+        "parent_code": region.parent_code,
+    }
+
+
+@get("/", opt=PUBLIC, sync_to_thread=True, summary="Search divisions / 查询行政区划")
+def list_regions(request: Request[Any, Any, Any], q: FromQuery[str | None] = None) -> dict[str, Any]:
+    """Divisions whose name contains ``q`` (at most 20, provinces first); without ``q``, the provinces."""
+    with reading(request.app.state.sessions) as session:
+        if q and q.strip():
+            found = regions.find_regions(session, q, limit=SEARCH_LIMIT)
+        else:
+            found = regions.provinces(session)
+        return {"query": (q or "").strip(), "regions": [_summary(region) for region in found]}
+
+
+@get("/{code:str}", opt=PUBLIC, sync_to_thread=True, summary="One division / 行政区划详情")
+def region_detail(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+    """One division with its parent, its ancestors from the province down, and its children.
+
+    A code that is not 6 digits is refused (400); a well-formed but unknown one is 404.
+    """
+    with reading(request.app.state.sessions) as session:
+        region = regions.get_region(session, code)
+        chain = regions.ancestors(session, region.code)
+        below = regions.children(session, region.code)
+        body = _summary(region)
+        del body["parent_code"]
+        return {
+            **body,
+            "parent": _brief(chain[-1]) if chain else None,
+            "ancestors": [_brief(item) for item in chain],
+            "children": [_brief(item) for item in below],
+        }
+
+
+router = Router(path="/regions", route_handlers=[list_regions, region_detail], tags=["regions / 行政区划"])

@@ -1,0 +1,90 @@
+"""The registries of designated printers and of distributors and shops."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.params import JSONBody
+
+from jianguan.accounts.models import Role
+from jianguan.merchants import services as merchants
+from jianguan.merchants.models import Merchant
+from jianguan.printers import services as printers
+from jianguan.printers.models import Printer
+from jianguan.storage import reading, transaction
+from jianguan.storage.base import utcnow
+from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+
+
+class NewPrinter(msgspec.Struct, forbid_unknown_fields=True):
+    credit_code: str
+    name: str
+    region_code: str
+    address: str = ""
+    filing_number: str | None = None
+    filing_valid_until: dt.date | None = None
+
+
+class NewMerchant(msgspec.Struct, forbid_unknown_fields=True):
+    credit_code: str
+    name: str
+    kind: str
+    region_code: str
+    address: str = ""
+
+
+def printer_json(printer: Printer, *, full: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": printer.id, "name": printer.name, "region_code": printer.region_code,
+        "filing_number": printer.filing_number,
+        "filing_valid_until": printer.filing_valid_until.isoformat() if printer.filing_valid_until else None,
+    }
+    if full:
+        body.update(credit_code=printer.credit_code, address=printer.address)
+    return body
+
+
+def merchant_json(merchant: Merchant) -> dict[str, Any]:
+    return {"id": merchant.id, "credit_code": merchant.credit_code, "name": merchant.name, "kind": merchant.kind,
+            "region_code": merchant.region_code, "address": merchant.address}
+
+
+@get("/printers", opt=PUBLIC, sync_to_thread=True, summary="Designated printers / 定点印刷企业")
+def list_printers(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """Printers whose filing (印刷备案) is valid today: the ones a manufacturer may name."""
+    with reading(request.app.state.sessions) as session:
+        return [printer_json(p) for p in printers.list_printers(session, valid_on=utcnow().date())]
+
+
+@post("/printers", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Register a printer / 印刷企业登记")
+def register_printer(request: Request[Any, Any, Any], data: JSONBody[NewPrinter]) -> dict[str, Any]:
+    """Enter a printing company, with its filing if it has one."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        return printer_json(printers.register_printer(session, actor=actor, **msgspec.structs.asdict(data)),
+                            full=True)
+
+
+@get("/merchants", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
+     summary="Distributors and shops in your scope / 经销商与商店")
+def list_merchants(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+    """Every merchant for the operator; those in the region for a regulator."""
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        return [merchant_json(m) for m in merchants.list_merchants(session, principal=principal)]
+
+
+@post("/merchants", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Register a merchant / 经销商与商店登记")
+def register_merchant(request: Request[Any, Any, Any], data: JSONBody[NewMerchant]) -> dict[str, Any]:
+    """Enter a distributor or shop in the registry."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        return merchant_json(merchants.register_merchant(session, actor=actor, **msgspec.structs.asdict(data)))
+
+
+router = Router(path="/", route_handlers=[list_printers, register_printer, list_merchants, register_merchant],
+                tags=["registries"])

@@ -1,0 +1,279 @@
+"""Enterprise pages: the public directory, and the registry for the operator, regulators and
+the enterprises themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jianguan.accounts.models import Role
+from jianguan.accounts.principal import Principal
+from jianguan.catalogue.services import list_categories
+from jianguan.enterprises import services as enterprises
+from jianguan.enterprises.models import EnrolmentStage, PackagingLevel, QualificationKind
+from jianguan.errors import DomainError, ValidationFailed
+from jianguan.regions.models import Region
+from jianguan.regions.services import children, get_region
+from jianguan.storage import reading, transaction
+from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.web.i18n import language
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PAGE_SIZE = 20
+STAGE_BADGES = {"registered": "", "signed": "warn", "credentials_issued": "warn", "codes_issued": "good",
+                "activated": "good"}
+ENTERPRISE_FIELDS = ("credit_code", "name", "region_code", "category_id", "address", "contact_name",
+                     "contact_phone", "contact_email", "description")
+QUALIFICATION_FIELDS = ("kind", "number", "issuer", "valid_from", "valid_until")
+PRODUCT_FIELDS = ("name", "specification", "category_id", "gtin", "case_units", "pallet_units", "description")
+
+
+def _caller(request: Request[Any, Any, Any]) -> Principal:
+    principal = current_principal(request)
+    assert principal is not None  # the guard admitted only logged-in users
+    return principal
+
+
+def _int(value: str | None, english: str, chinese: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(f"The {english} must be a number.", f"{chinese}应为数字。", code="invalid_number")
+    return int(value)
+
+
+def _date(value: str | None, english: str, chinese: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"The {english} must be a date like 2008-03-01.", f"{chinese}应为日期，例如 2008-03-01。",
+                               code="invalid_date") from None
+
+
+def _provinces(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).where(Region.parent_code.is_(None)).order_by(Region.code)))
+
+
+# --- the public directory -----------------------------------------------------------------
+
+
+@get("/enterprises", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+def directory(
+    request: Request[Any, Any, Any], province: FromQuery[str | None] = None, region: FromQuery[str | None] = None,
+    category: FromQuery[str | None] = None, q: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
+) -> Template:
+    """Signed enterprises, filtered by region, category and name; readable on a phone."""
+    region_code = (region or "").strip() or (province or "").strip() or None
+    category_id = int(category) if category and category.isdigit() else None
+    offset = max(offset, 0)
+    error: str | None = None
+    with reading(request.app.state.sessions) as session:
+        try:
+            page = enterprises.public_directory(session, region_code=region_code, category_id=category_id, query=q,
+                                                limit=PAGE_SIZE, offset=offset)
+        except DomainError as refused:
+            page = {"total": 0, "limit": PAGE_SIZE, "offset": 0, "items": []}
+            error = _message(request, refused)
+        categories = list_categories(session)
+        provinces = _provinces(session)
+        session.expunge_all()
+    filters = {"province": province or "", "region": region or "", "category": category or "", "q": q or ""}
+    base = {k: v for k, v in filters.items() if v}
+
+    def page_url(new_offset: int) -> str:
+        return "/enterprises?" + urlencode({**base, "offset": new_offset})
+
+    return Template("enterprises_directory.html", status_code=400 if error else 200, context={
+        "page": page, "filters": filters, "categories": categories, "provinces": provinces, "error": error,
+        "kinds": QualificationKind, "badges": STAGE_BADGES, "stages": EnrolmentStage,
+        "previous_url": page_url(max(offset - PAGE_SIZE, 0)) if offset > 0 else None,
+        "next_url": page_url(offset + PAGE_SIZE) if offset + PAGE_SIZE < page["total"] else None,
+    })
+
+
+@get("/enterprises/{enterprise_id:int}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
+    """One signed enterprise's public entry."""
+    with reading(request.app.state.sessions) as session:
+        entry = enterprises.public_entry(session, enterprise_id)
+    return Template("enterprise_entry.html", context={"entry": entry, "kinds": QualificationKind,
+                                                       "stages": EnrolmentStage, "badges": STAGE_BADGES})
+
+
+def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
+    return error.message if language(request) == "en" else error.message_zh
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
+def _manage_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
+                 error: DomainError | None = None) -> Template:
+    principal = _caller(request)
+    params = request.query_params
+    region_code = (params.get("region") or "").strip() or None
+    stage = (params.get("stage") or "").strip() or None
+    q = (params.get("q") or "").strip() or None
+    filter_error: str | None = None
+    with reading(request.app.state.sessions) as session:
+        try:
+            progress = enterprises.enrolment_progress(session, principal=principal, region_code=region_code)
+            rows = enterprises.list_enterprises(session, principal=principal, region_code=region_code, stage=stage,
+                                                query=q)
+        except DomainError as refused:
+            filter_error = _message(request, refused)
+            progress = enterprises.enrolment_progress(session, principal=principal)
+            rows = []
+        scope_region = get_region(session, principal.region_code) if principal.region_code else None
+        sub_regions = children(session, region_code or principal.region_code) if (
+            region_code or principal.region_code) else _provinces(session)
+        categories = list_categories(session)
+        session.expunge_all()
+    return Template("manage_enterprises.html", status_code=400 if error or filter_error else 200, context={
+        "rows": rows, "progress": progress, "sub_regions": sub_regions, "scope_region": scope_region,
+        "categories": categories, "stages": EnrolmentStage, "badges": STAGE_BADGES, "Role": Role,
+        "filters": {"region": region_code or "", "stage": stage or "", "q": q or ""},
+        "values": values or {}, "error": _message(request, error) if error else None,
+        "filter_error": filter_error, "is_operator": principal.role is Role.OPERATOR,
+    })
+
+
+@get("/manage/enterprises", opt=roles(Role.OPERATOR, Role.REGULATOR), include_in_schema=False,
+     sync_to_thread=True)
+def manage_enterprises(request: Request[Any, Any, Any]) -> Template:
+    """The enterprises in the caller's scope with the enrolment funnel; the operator can register one."""
+    return _manage_page(request)
+
+
+@post("/manage/enterprises", opt=roles(Role.OPERATOR), include_in_schema=False, sync_to_thread=True)
+def register_enterprise(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
+    """Register an enterprise from the form."""
+    values = {name: (data.get(name) or "").strip() for name in ENTERPRISE_FIELDS}
+    try:
+        with transaction(request.app.state.sessions) as session:
+            enterprise = enterprises.register_enterprise(
+                session, actor=actor_for(request, _caller(request)), credit_code=values["credit_code"],
+                name=values["name"], region_code=values["region_code"],
+                category_id=_int(values["category_id"], "category", "产品类别"), address=values["address"],
+                contact_name=values["contact_name"], contact_phone=values["contact_phone"],
+                contact_email=values["contact_email"], description=values["description"])
+            enterprise_id = enterprise.id
+    except DomainError as error:
+        return _manage_page(request, values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}", status_code=303)
+
+
+def _detail_page(request: Request[Any, Any, Any], enterprise_id: int, *, form: str = "",
+                 values: dict[str, str] | None = None, error: DomainError | None = None) -> Template:
+    principal = _caller(request)
+    with reading(request.app.state.sessions) as session:
+        enterprise = enterprises.get_enterprise(session, principal=principal, enterprise_id=enterprise_id)
+        for product in enterprise.products:
+            _ = product.packaging, product.category
+        _ = enterprise.category
+        region_path = [*(r.name for r in _ancestors(session, enterprise.region_code))]
+        categories = list_categories(session)
+        session.expunge_all()
+    today = dt.date.today()
+    return Template("manage_enterprise.html", status_code=400 if error else 200, context={
+        "enterprise": enterprise, "region_path": " ".join(region_path), "categories": categories,
+        "kinds": list(QualificationKind), "Kind": QualificationKind, "levels": PackagingLevel, "stages": EnrolmentStage,
+        "badges": STAGE_BADGES, "today": today, "form": form, "values": values or {},
+        "error": _message(request, error) if error else None,
+        "can_edit": principal.role is Role.OPERATOR or principal.owns_enterprise(enterprise_id),
+        "is_operator": principal.role is Role.OPERATOR,
+        "funnel": [(stage, getattr(enterprise, column)) for stage, column in (
+            (EnrolmentStage.SIGNED, "signed_on"), (EnrolmentStage.CREDENTIALS_ISSUED, "credentials_issued_on"),
+            (EnrolmentStage.CODES_ISSUED, "codes_issued_on"), (EnrolmentStage.ACTIVATED, "activated_on"))],
+    })
+
+
+def _ancestors(session: Session, code: str) -> list[Region]:
+    chain: list[Region] = []
+    region: Region | None = session.get(Region, code)
+    while region is not None:
+        chain.append(region)
+        region = session.get(Region, region.parent_code) if region.parent_code else None
+    return list(reversed(chain))
+
+
+MANAGERS = roles(Role.OPERATOR, Role.REGULATOR, Role.MANUFACTURER)
+OWNERS = roles(Role.OPERATOR, Role.MANUFACTURER)
+
+
+@get("/manage/enterprises/{enterprise_id:int}", opt=MANAGERS, include_in_schema=False, sync_to_thread=True)
+def manage_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
+    """One enterprise: details, stage dates, qualifications, products and packaging."""
+    return _detail_page(request, enterprise_id)
+
+
+@post("/manage/enterprises/{enterprise_id:int}/sign", opt=roles(Role.OPERATOR), include_in_schema=False,
+      sync_to_thread=True)
+def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+    """Record the signing (today, or on the date given)."""
+    values = {"signed_on": (data.get("signed_on") or "").strip()}
+    try:
+        with transaction(request.app.state.sessions) as session:
+            enterprises.sign_enterprise(session, actor=actor_for(request, _caller(request)),
+                                        enterprise_id=enterprise_id,
+                                        signed_on=_date(values["signed_on"], "signing date", "签约日期"))
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form="sign", values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}", status_code=303)
+
+
+@post("/manage/enterprises/{enterprise_id:int}/qualifications", opt=OWNERS, include_in_schema=False,
+      sync_to_thread=True)
+def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+    """Add a qualification from the form."""
+    principal = _caller(request)
+    values = {name: (data.get(name) or "").strip() for name in QUALIFICATION_FIELDS}
+    try:
+        with transaction(request.app.state.sessions) as session:
+            enterprises.add_qualification(
+                session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
+                kind=values["kind"], number=values["number"], issuer=values["issuer"],
+                valid_from=_date(values["valid_from"], "start date", "生效日期"),  # type: ignore[arg-type]
+                valid_until=_date(values["valid_until"], "end date", "截止日期"))
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form="qualification", values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#qualifications", status_code=303)
+
+
+@post("/manage/enterprises/{enterprise_id:int}/products", opt=OWNERS, include_in_schema=False,
+      sync_to_thread=True)
+def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+    """Register a product from the form: item always, case and pallet when their counts are given."""
+    principal = _caller(request)
+    values = {name: (data.get(name) or "").strip() for name in PRODUCT_FIELDS}
+    try:
+        packaging: list[tuple[str, int]] = [("item", 1)]
+        for level, field in (("case", "case_units"), ("pallet", "pallet_units")):
+            units = _int(values[field], f"number of units in a {level}", "包装数量")
+            if units is not None:
+                packaging.append((level, units))
+        with transaction(request.app.state.sessions) as session:
+            enterprises.add_product(
+                session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
+                name=values["name"], specification=values["specification"],
+                category_id=_int(values["category_id"], "category", "产品类别"),  # type: ignore[arg-type]
+                gtin=values["gtin"] or None, packaging=packaging, description=values["description"])
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form="product", values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#products", status_code=303)
+
+
+router = Router(path="/", route_handlers=[directory, directory_entry, manage_enterprises, register_enterprise,
+                                          manage_enterprise, sign_enterprise, add_qualification, add_product])

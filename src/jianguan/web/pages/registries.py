@@ -1,0 +1,163 @@
+"""Operator pages for the catalogue and the registries of printers and of distributors and shops."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from jianguan.accounts.models import Role
+from jianguan.catalogue import services as catalogue
+from jianguan.catalogue.models import Agency
+from jianguan.errors import DomainError
+from jianguan.merchants import services as merchants
+from jianguan.merchants.models import MerchantKind
+from jianguan.printers import services as printers
+from jianguan.storage import reading, transaction
+from jianguan.storage.base import utcnow
+from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.web.i18n import language
+from jianguan.web.pages.enterprises import _date, _int
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+OPERATOR = roles(Role.OPERATOR)
+CATEGORY_FIELDS = ("code", "name_zh", "name_en", "agency", "mandatory_since", "description")
+PRINTER_FIELDS = ("credit_code", "name", "region_code", "address", "filing_number", "filing_valid_until")
+MERCHANT_FIELDS = ("credit_code", "name", "kind", "region_code", "address")
+
+
+def _message(request: Request[Any, Any, Any], error: DomainError | None) -> str | None:
+    if error is None:
+        return None
+    return error.message if language(request) == "en" else error.message_zh
+
+
+def _values(data: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    return {name: (data.get(name) or "").strip() for name in fields}
+
+
+# --- catalogue ----------------------------------------------------------------------------
+
+
+def _catalogue_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
+                    error: DomainError | None = None, edited: int | None = None) -> Template:
+    with reading(request.app.state.sessions) as session:
+        categories = catalogue.list_categories(session, include_inactive=True)
+        session.expunge_all()
+    return Template("manage_catalogue.html", status_code=400 if error else 200, context={
+        "categories": categories, "agencies": list(Agency), "Agency": Agency, "values": values or {},
+        "error": _message(request, error), "edited": edited,
+    })
+
+
+@get("/manage/catalogue", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def catalogue_page(request: Request[Any, Any, Any]) -> Template:
+    """Every category with its agency; forms to add one and to edit or retire each."""
+    return _catalogue_page(request)
+
+
+@post("/manage/catalogue", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def catalogue_create(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
+    """Add a category from the form."""
+    values = _values(data, CATEGORY_FIELDS)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            catalogue.create_category(
+                session, actor=actor_for(request, current_principal(request)), code=values["code"],
+                name_zh=values["name_zh"], name_en=values["name_en"], agency=values["agency"],
+                mandatory_since=_int(values["mandatory_since"], "year", "年份"), description=values["description"])
+    except DomainError as error:
+        return _catalogue_page(request, values=values, error=error)
+    return Redirect("/manage/catalogue", status_code=303)
+
+
+@post("/manage/catalogue/{category_id:int}", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def catalogue_update(request: Request[Any, Any, Any], category_id: FromPath[int], data: Form) -> Template | Redirect:
+    """Change a category's names and agency, or retire or restore it."""
+    try:
+        with transaction(request.app.state.sessions) as session:
+            catalogue.update_category(
+                session, actor=actor_for(request, current_principal(request)), category_id=category_id,
+                name_zh=data.get("name_zh"), name_en=data.get("name_en"), agency=data.get("agency") or None,
+                is_active=data.get("is_active") == "1" if "is_active" in data else None)
+    except DomainError as error:
+        return _catalogue_page(request, error=error, edited=category_id)
+    return Redirect(f"/manage/catalogue#category-{category_id}", status_code=303)
+
+
+# --- printers -----------------------------------------------------------------------------
+
+
+def _printers_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
+                   error: DomainError | None = None) -> Template:
+    with reading(request.app.state.sessions) as session:
+        rows = printers.list_printers(session)
+        session.expunge_all()
+    return Template("manage_printers.html", status_code=400 if error else 200, context={
+        "printers": rows, "today": utcnow().date(), "values": values or {}, "error": _message(request, error),
+    })
+
+
+@get("/manage/printers", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def printers_page(request: Request[Any, Any, Any]) -> Template:
+    """Every designated printer and its filing; a form to register one."""
+    return _printers_page(request)
+
+
+@post("/manage/printers", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def printers_create(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
+    """Register a printer from the form."""
+    values = _values(data, PRINTER_FIELDS)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            printers.register_printer(
+                session, actor=actor_for(request, current_principal(request)), credit_code=values["credit_code"],
+                name=values["name"], region_code=values["region_code"], address=values["address"],
+                filing_number=values["filing_number"] or None,
+                filing_valid_until=_date(values["filing_valid_until"], "filing expiry date", "备案有效期"))
+    except DomainError as error:
+        return _printers_page(request, values=values, error=error)
+    return Redirect("/manage/printers", status_code=303)
+
+
+# --- merchants ----------------------------------------------------------------------------
+
+
+def _merchants_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
+                    error: DomainError | None = None) -> Template:
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        rows = merchants.list_merchants(session, principal=principal)
+        session.expunge_all()
+    return Template("manage_merchants.html", status_code=400 if error else 200, context={
+        "merchants": rows, "kinds": list(MerchantKind), "Kind": MerchantKind, "values": values or {},
+        "error": _message(request, error),
+    })
+
+
+@get("/manage/merchants", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def merchants_page(request: Request[Any, Any, Any]) -> Template:
+    """Every distributor and shop; a form to register one."""
+    return _merchants_page(request)
+
+
+@post("/manage/merchants", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def merchants_create(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
+    """Register a distributor or shop from the form."""
+    values = _values(data, MERCHANT_FIELDS)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            merchants.register_merchant(
+                session, actor=actor_for(request, current_principal(request)), credit_code=values["credit_code"],
+                name=values["name"], kind=values["kind"], region_code=values["region_code"], address=values["address"])
+    except DomainError as error:
+        return _merchants_page(request, values=values, error=error)
+    return Redirect("/manage/merchants", status_code=303)
+
+
+router = Router(path="/", route_handlers=[catalogue_page, catalogue_create, catalogue_update, printers_page,
+                                          printers_create, merchants_page, merchants_create])

@@ -1,0 +1,247 @@
+"""Every protected route, called by every kind of caller: nobody outside a route's roles or
+scope gets data or changes anything (信息保密).
+
+The routes come from the application itself, so a route added later is covered without
+editing this file. Unauthenticated calls get 401 (API) or a redirect to the login page;
+callers of a role the route does not admit get 403; a manufacturer aimed at another
+enterprise's objects and a county regulator aimed at another county get 403 or 404 and never
+see a name of what they may not see; and the audit log shows that no call changed anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from jianguan.accounts.models import ApiKey, Role
+from jianguan.audit.models import AuditRecord
+from jianguan.codes.models import Activation, CodeBatch, CodeRequest
+from jianguan.config import Settings
+from jianguan.demo.seed import ENTERPRISES
+from jianguan.enterprises.models import Enterprise
+from jianguan.storage import make_engine, reading, session_factory
+from jianguan.web.access import is_framework_route
+from jianguan.web.app import create_app
+from tests.live import LiveServer
+
+PARAM = re.compile(r"\{(\w+):\w+\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    roles: frozenset[Role]
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api")
+
+    def url(self, ids: dict[str, Any]) -> str:
+        return PARAM.sub(lambda match: str(ids[match.group(1)]), self.path)
+
+
+def protected_routes() -> list[Route]:
+    app = create_app(Settings(database_url="sqlite:///:memory:"), check_database=False)
+    routes = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            methods = set(handler.http_methods) - {"OPTIONS", "HEAD"}
+            if not methods or handler.opt.get("public") or is_framework_route(route.path, methods):
+                continue
+            if route.path.startswith("/static"):
+                continue
+            for method in sorted(methods):
+                routes.append(Route(method, route.path, frozenset(handler.opt["roles"])))
+    return routes
+
+
+ROUTES = protected_routes()
+# Logging out ends the caller's own session, so the sweeps below leave it out (it is a
+# protected route all the same, and the unauthenticated sweep covers it).
+SWEPT = [route for route in ROUTES if route.path != "/logout"]
+
+
+def test_every_route_declares_its_access() -> None:
+    app = create_app(Settings(database_url="sqlite:///:memory:"), check_database=False)
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            methods = set(handler.http_methods)
+            assert (handler.opt.get("public") or handler.opt.get("roles")
+                    or is_framework_route(route.path, methods)), route.path
+    assert len(ROUTES) > 50
+
+
+@pytest.fixture(scope="module")
+def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
+    """Ids in the demo network: one enterprise's objects to aim other callers at."""
+    engine = make_engine(live.database_url)
+    with reading(session_factory(engine)) as session:
+        names = {row.name: row.id for row in session.scalars(select(Enterprise))}
+        zhenwei = names["石家庄珍味酿造集团有限公司"]
+        batch = session.scalars(select(CodeBatch).where(CodeBatch.enterprise_id == zhenwei)
+                                .order_by(CodeBatch.id)).first()
+        activation = session.scalars(select(Activation).where(Activation.batch_id == batch.id)).first()
+        request = session.scalars(select(CodeRequest).where(CodeRequest.enterprise_id == zhenwei)).first()
+        key = session.scalars(select(ApiKey).where(ApiKey.enterprise_id == zhenwei)).first()
+        credit_code = session.get(Enterprise, zhenwei).credit_code
+    engine.dispose()
+    yield {
+        "ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
+                "request_id": request.id, "api_key_id": key.id, "user_id": 1, "category_id": 1,
+                "code": live.seed.samples["case"][0]},
+        "zhenwei_markers": ("珍味", credit_code),
+        "outside_luancheng": [e.name for e in ENTERPRISES if e.region != "130111"],
+        "names": names,
+    }
+
+
+def audit_actions_since(live: LiveServer, count: int) -> list[str]:
+    engine = make_engine(live.database_url)
+    with reading(session_factory(engine)) as session:
+        actions = list(session.scalars(select(AuditRecord.action).where(AuditRecord.id > count)))
+    engine.dispose()
+    return actions
+
+
+def audit_records_since(live: LiveServer, count: int) -> list[tuple[str, Any]]:
+    engine = make_engine(live.database_url)
+    with reading(session_factory(engine)) as session:
+        rows = session.execute(select(AuditRecord.action, AuditRecord.after).where(AuditRecord.id > count)).all()
+    engine.dispose()
+    return [(row.action, row.after) for row in rows]
+
+
+def audit_count(live: LiveServer) -> int:
+    engine = make_engine(live.database_url)
+    with reading(session_factory(engine)) as session:
+        count = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+    engine.dispose()
+    return count
+
+
+def call(client: httpx.Client, route: Route, ids: dict[str, Any]) -> httpx.Response:
+    url = route.url(ids)
+    if route.method == "GET":
+        return client.get(url)
+    if route.is_api:
+        return client.request(route.method, url, json=BODIES.get(route.path, {}))
+    return client.request(route.method, url, data=BODIES.get(route.path, {"name": "x"}))
+
+
+# Plausible bodies, so that a call reaches the scope check instead of stopping at validation.
+BODIES: dict[str, dict[str, Any]] = {
+    "/api/v1/enterprises/{enterprise_id:int}": {"contact_name": "冒名者"},
+    "/api/v1/enterprises/{enterprise_id:int}/qualifications": {
+        "kind": "production_licence", "number": "XK-1", "valid_from": "2020-01-01"},
+    "/api/v1/enterprises/{enterprise_id:int}/products": {
+        "name": "冒名产品", "specification": "1 kg", "category_id": 1},
+    "/api/v1/batches/{batch_id:int}/printing": {"printed_count": 0, "spoiled_codes": []},
+    "/api/v1/batches/{batch_id:int}/activations": {"lot": "X", "production_date": "2026-10-01"},
+    "/api/v1/activations/{activation_id:int}/withdraw": {"reason": "冒名撤销"},
+    "/api/v1/code-requests": {"product_id": 5, "quantity": 10},
+    "/manage/enterprises/{enterprise_id:int}/qualifications": {
+        "kind": "production_licence", "number": "XK-1", "valid_from": "2020-01-01"},
+    "/manage/enterprises/{enterprise_id:int}/products": {
+        "name": "冒名产品", "specification": "1 kg", "category_id": "1", "packaging": "item:1"},
+    "/codes/batches/{batch_id:int}/activations": {"lot": "X", "production_date": "2026-10-01", "scope": "all"},
+    "/codes/batches/{batch_id:int}/activations/{activation_id:int}/withdraw": {"reason": "冒名撤销"},
+    "/codes/batches/{batch_id:int}/printing": {"printed_count": "0", "spoiled_codes": ""},
+    "/codes/requests": {"product_id": "5", "quantity": "10", "packaging_level": "item"},
+}
+
+
+def callers(live: LiveServer) -> dict[str, httpx.Client]:
+    keys = live.seed.apikeys
+    return {
+        "operator": live.login("operator"),
+        "regulator": live.login("luancheng.quality"),
+        "manufacturer": live.login("fengsui"),
+        "manufacturer-key": live.key_client(keys["manufacturer"][0]),
+        "printer": live.login("huayin"),
+        "printer-key": live.key_client(keys["printer"][0]),
+        "merchant": live.login("luancheng.shop"),
+        "terminal-key": live.key_client(keys["terminal"][0]),
+    }
+
+
+ROLE_OF = {"operator": Role.OPERATOR, "regulator": Role.REGULATOR, "manufacturer": Role.MANUFACTURER,
+           "manufacturer-key": Role.MANUFACTURER, "printer": Role.PRINTER, "printer-key": Role.PRINTER,
+           "merchant": Role.MERCHANT, "terminal-key": Role.TERMINAL}
+
+
+def test_unauthenticated_calls_get_401_or_the_login_page(live: LiveServer, facts: dict[str, Any]) -> None:
+    before = audit_count(live)
+    client = live.client()
+    for route in ROUTES:
+        response = call(client, route, facts["ids"])
+        if route.is_api:
+            assert response.status_code == 401, (route, response.status_code)
+            assert response.json()["error"]["code"] == "not_authenticated"
+        else:
+            assert response.status_code == 303, (route, response.status_code)
+            assert response.headers["location"].startswith("/login?next=")
+    assert audit_count(live) == before, audit_actions_since(live, before)
+
+
+def test_callers_outside_a_routes_roles_get_403(live: LiveServer, facts: dict[str, Any]) -> None:
+    clients = callers(live)
+    before = audit_count(live)  # logging in is audited too, so count after it
+    for route in SWEPT:
+        for name, client in clients.items():
+            if ROLE_OF[name] in route.roles:
+                continue
+            response = call(client, route, facts["ids"])
+            assert response.status_code == 403, (name, route, response.status_code, response.text[:200])
+            for marker in facts["zhenwei_markers"]:
+                assert marker not in response.text
+    assert audit_count(live) == before, audit_actions_since(live, before)
+
+
+def test_a_manufacturer_never_reads_or_changes_another_enterprises_data(live: LiveServer,
+                                                                          facts: dict[str, Any]) -> None:
+    clients = callers(live)
+    before = audit_count(live)
+    for name in ("manufacturer", "manufacturer-key"):
+        client = clients[name]
+        for route in SWEPT:
+            if Role.MANUFACTURER not in route.roles:
+                continue
+            response = call(client, route, facts["ids"])
+            has_params = bool(PARAM.search(route.path))
+            if has_params:
+                assert response.status_code in (400, 403, 404), (name, route, response.status_code)
+            else:
+                assert response.status_code < 500, (name, route, response.status_code)
+            for marker in facts["zhenwei_markers"]:
+                assert marker not in response.text, (name, route)
+    # A manufacturer may issue keys for its own enterprise (the routes admit that); nothing else
+    # may have changed, and nothing of another enterprise.
+    own = facts["names"]["石家庄丰穗复合肥有限公司"]
+    for action, after in audit_records_since(live, before):
+        assert action == "account:apikey:created" and after["enterprise_id"] == own, (action, after)
+
+
+def test_a_county_regulator_sees_nothing_outside_its_county_and_agency(live: LiveServer,
+                                                                        facts: dict[str, Any]) -> None:
+    client = live.login("luancheng.quality")
+    before = audit_count(live)
+    for route in SWEPT:
+        if Role.REGULATOR not in route.roles:
+            continue
+        response = call(client, route, facts["ids"])
+        if PARAM.search(route.path):
+            assert response.status_code in (400, 403, 404), (route, response.status_code)
+        else:
+            assert response.status_code == 200 or route.method != "GET", (route, response.status_code)
+        for name in [*facts["outside_luancheng"], "石家庄丰穗复合肥有限公司"]:
+            assert name not in response.text, (route, name)
+    own = client.get("/api/v1/manage/enterprises").text
+    assert "栾城恒温电热毯厂" in own
+    assert audit_count(live) == before, audit_actions_since(live, before)

@@ -49,5 +49,14 @@ migrate: $(STAMP) ## Apply the migrations to JIANGUAN_DATABASE_URL
 check: $(STAMP) ## Fail if the models and the migrations disagree
 	$(BIN)/jianguan db check
 
+bench: $(STAMP) ## Run every benchmark and print the measured ratios (see benchmarks/README.md)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m pip install --quiet ff3
+	$(BIN)/python benchmarks/codec.py --count 1000000
+	$(BIN)/python benchmarks/code_file.py --counts 1000000 10000000
+	$(BIN)/python -m benchmarks.storage --batches 100 --per-batch 1000000
+	$(BIN)/python -m benchmarks.verify_service --issued 100000000 --queried 1000000
+	$(BIN)/python -m benchmarks.http --issued 100000000
+
 clean: ## Remove the virtual environment and the local database
 	rm -rf $(VENV) var

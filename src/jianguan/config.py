@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "jianguan-development-secret-do-not-use-in-production"  # noqa: S105 - refused in production
+DEVELOPMENT_SMS_SECRET = "jianguan-development-sms-webhook-secret"  # noqa: S105 - refused in production
 
 
 class Settings(BaseSettings):
@@ -34,8 +35,21 @@ class Settings(BaseSettings):
     public_rate_limit_per_minute: int = Field(default=120, ge=1)
     workers: int = Field(default=1, ge=1, le=64)
     code_file_downloads: int = Field(default=5, ge=1, le=1000)
+    terminal_offline_after_seconds: int = Field(default=180, ge=10)
+    abuse_window_seconds: int = Field(default=600, ge=1)
+    abuse_slow_after: int = Field(default=20, ge=1)
+    abuse_delay_seconds: float = Field(default=1.0, ge=0, le=30)
+    abuse_block_after: int = Field(default=50, ge=1)
+    abuse_block_seconds: int = Field(default=900, ge=1)
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
+    sms_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_SMS_SECRET)
+    sms_gateway: Literal["outbox", "smpp"] = "outbox"
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str = ""
+    smpp_password: SecretStr = SecretStr("")
+    smpp_source_address: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
@@ -45,6 +59,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "JIANGUAN_SECRET_KEY must be set to a random value of at least 32 characters "
                     "in production / 生产环境必须设置至少 32 个字符的随机 JIANGUAN_SECRET_KEY"
+                )
+            sms_secret = self.sms_webhook_secret.get_secret_value()
+            if sms_secret == DEVELOPMENT_SMS_SECRET or len(sms_secret) < 32:
+                raise ValueError(
+                    "JIANGUAN_SMS_WEBHOOK_SECRET must be set to a random value of at least 32 characters "
+                    "in production / 生产环境必须设置至少 32 个字符的随机 JIANGUAN_SMS_WEBHOOK_SECRET"
                 )
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 raise ValueError("production cannot run on an in-memory database / 生产环境不能使用内存数据库")

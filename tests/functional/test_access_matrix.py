@@ -25,7 +25,10 @@ from jianguan.codes.models import Activation, CodeBatch, CodeRequest
 from jianguan.config import Settings
 from jianguan.demo.seed import ENTERPRISES
 from jianguan.enterprises.models import Enterprise
+from jianguan.merchants.models import Merchant
+from jianguan.printers.models import Printer
 from jianguan.storage import make_engine, reading, session_factory
+from jianguan.terminals.models import Terminal
 from jianguan.web.access import is_framework_route
 from jianguan.web.app import create_app
 from tests.live import LiveServer
@@ -91,10 +94,16 @@ def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
         request = session.scalars(select(CodeRequest).where(CodeRequest.enterprise_id == zhenwei)).first()
         key = session.scalars(select(ApiKey).where(ApiKey.enterprise_id == zhenwei)).first()
         credit_code = session.get(Enterprise, zhenwei).credit_code
+        terminal = session.scalars(select(Terminal).order_by(Terminal.id)).first()
+        # The registry records aimed at: a printer none of the test's callers works for, and the
+        # distributor in 长安区 (outside the county regulator's 栾城区, not the merchant's own shop).
+        printer_id = session.scalar(select(func.max(Printer.id))) + 1000
+        merchant_id = session.scalar(select(Merchant.id).where(Merchant.name == "河北农资连锁有限公司"))
     engine.dispose()
     yield {
         "ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
                 "request_id": request.id, "api_key_id": key.id, "user_id": 1, "category_id": 1,
+                "terminal_id": terminal.id, "printer_id": printer_id, "merchant_id": merchant_id,
                 "code": live.seed.samples["case"][0]},
         "zhenwei_markers": ("珍味", credit_code),
         "outside_luancheng": [e.name for e in ENTERPRISES if e.region != "130111"],

@@ -135,11 +135,9 @@ def demo() -> None:
 def demo_seed() -> None:
     """Create the demo network if the database has none; print its logins and keys."""
     from jianguan.demo.seed import seed
-    from jianguan.storage import session_factory, transaction
+    from jianguan.storage import session_factory
 
-    settings = _settings()
-    with transaction(session_factory(_engine())) as session:
-        lines = seed(session, settings)
+    lines = seed(session_factory(_engine()), _settings())
     for line in lines:
         click.echo(line)
 
@@ -383,16 +381,23 @@ def codes_activate(batch_id: int, lot: str, production_date: Any, expiry_date: A
 @cli.command()
 @click.argument("code")
 def verify(code: str) -> None:
-    """Print what the network knows of CODE as JSON (malformed input: exit 1 with the reason)."""
+    """Print the verdict on CODE as JSON, as the API gives it, with the operator's record of the
+    code (batch, printing, activation, packing). The query is logged on the channel "cli"."""
     from jianguan.codes.services import code_status
-    from jianguan.errors import DomainError
     from jianguan.storage import reading
+    from jianguan.verify.models import Channel
+    from jianguan.verify.services import QueryContext, Verifier, query_hash_key
 
+    settings = _settings()
+    sessions = _sessions()
+    verifier = Verifier(sessions, master=settings.master_key_bytes(),
+                        hash_key=query_hash_key(settings.secret_key.get_secret_value()))
     try:
-        with reading(_sessions()) as session:
-            answer = code_status(session, code=code, master=_master())
-    except DomainError as error:
-        click.echo(json.dumps({"code": code, "error": {"code": error.code, "message": error.message,
-                                                       "message_zh": error.message_zh}}, ensure_ascii=False))
-        sys.exit(1)
-    click.echo(json.dumps(answer, ensure_ascii=False))
+        answer = verifier.verify(code, QueryContext(Channel.CLI, source="local"))
+    finally:
+        verifier.close()
+    result = answer.to_json()
+    if answer.code is not None and result["verdict"] != "unknown":
+        with reading(sessions) as session:
+            result["record"] = code_status(session, code=answer.code, master=settings.master_key_bytes())
+    click.echo(json.dumps(result, ensure_ascii=False))

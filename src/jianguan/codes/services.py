@@ -946,10 +946,15 @@ class LabelRun:
     title: str
 
 
-def label_run(session: Session, *, principal: Principal, batch_id: int, master: bytes, offset: int,
+def label_run(session: Session, *, actor: Actor, principal: Principal, batch_id: int, master: bytes, offset: int,
               count: int) -> LabelRun:
     """``count`` codes of a batch from ``offset`` for a label sheet (the batch's printer, or the
-    enterprise); at most ``MAX_LABELS`` at a time, all within the batch."""
+    enterprise); at most ``MAX_LABELS`` at a time, all within the batch.
+
+    A label sheet discloses codes just as the code file does, so each one is audited with its
+    range. It does not count against the code file's download limit: a large batch is printed
+    as labels in many runs of at most ``MAX_LABELS``.
+    """
     batch = get_batch(session, principal=principal, batch_id=batch_id)
     if principal.role not in (Role.MANUFACTURER, Role.PRINTER):
         raise PermissionDenied("Only the enterprise and its printer print labels.", "只有生产企业及其承印企业可以打印标签。")
@@ -960,6 +965,8 @@ def label_run(session: Session, *, principal: Principal, batch_id: int, master: 
         raise ValidationFailed(f"The offset {offset} is not within the batch's 0..{batch.quantity - 1}.",
                                f"起始位置 {offset} 超出本批次范围 0..{batch.quantity - 1}。", code="range_outside_batch")
     codes = batch_codes(session, principal=principal, batch_id=batch.id, master=master, offset=offset, limit=count)
+    record(session, actor=actor, action="code:labels:downloaded", target_type="code_batch", target_id=batch.id,
+           after={"offset": offset, "count": len(codes)})
     product = session.get(Product, batch.product_id)
     enterprise = session.get(Enterprise, batch.enterprise_id)
     assert product is not None and enterprise is not None

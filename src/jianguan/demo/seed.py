@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.accounts.models import ApiKey, Role, User
 from jianguan.accounts.principal import Principal
@@ -22,11 +23,11 @@ from jianguan.accounts.services import create_api_key, create_user, derive_key
 from jianguan.audit.services import Actor
 from jianguan.catalogue.services import get_category_by_code
 from jianguan.codes import services as codes
-from jianguan.codes.codec import encode_serial
+from jianguan.codes.codec import damm_digit, decode_code, encode_serial
 from jianguan.codes.models import Activation, CodeBatch, Packing, SpoiledCode
 from jianguan.config import Settings
 from jianguan.enterprises.identifiers import credit_code_check_character
-from jianguan.enterprises.models import EnrolmentStage, Product, QualificationKind
+from jianguan.enterprises.models import EnrolmentStage, Enterprise, Product, QualificationKind
 from jianguan.enterprises.services import (
     add_product,
     add_qualification,
@@ -35,6 +36,11 @@ from jianguan.enterprises.services import (
 )
 from jianguan.merchants.services import register_merchant
 from jianguan.printers.services import register_printer
+from jianguan.storage import reading, transaction
+from jianguan.storage.base import utcnow
+from jianguan.terminals.services import register_terminal
+from jianguan.verify.models import Channel, CodeQueryState
+from jianguan.verify.services import QueryContext, Verifier, query_hash_key
 
 DEMO_PASSWORD = "jianguan-demo"  # noqa: S105 - the published demo password
 
@@ -190,11 +196,33 @@ MANUFACTURER_USERS = (
 
 
 
-def seed(session: Session, settings: Settings) -> list[str]:
+def seed(sessions: sessionmaker[Session], settings: Settings) -> list[str]:
     """Create the demo network unless the database has users; return the printed lines."""
-    if session.scalar(select(User.id).limit(1)) is None:
-        _create(session, settings)
-    return _lines(session, settings)
+    with transaction(sessions) as session:
+        created = session.scalar(select(User.id).limit(1)) is None
+        if created:
+            _create(session, settings)
+    if created:
+        _demo_queries(sessions, settings)
+    with reading(sessions) as session:
+        return _lines(session, settings)
+
+
+def _demo_queries(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Two consumers in 石家庄 have already checked one bottle of vinegar (queried before)."""
+    master = settings.master_key_bytes()
+    with reading(sessions) as session:
+        zhenwei = session.scalar(select(Enterprise.id).where(Enterprise.name == "石家庄珍味酿造集团有限公司"))
+        bottles = session.scalars(select(CodeBatch).where(CodeBatch.enterprise_id == zhenwei)
+                                  .order_by(CodeBatch.id)).first()
+        assert bottles is not None
+        operator = Principal(kind="system", id=0, name="demo", role=Role.OPERATOR)
+        bottle = codes.batch_codes(session, principal=operator, batch_id=bottles.id, master=master, offset=200,
+                                   limit=1)[0]
+    verifier = Verifier(sessions, master=master, hash_key=query_hash_key(settings.secret_key.get_secret_value()))
+    for region in ("130102", "130104"):
+        verifier.verify(bottle, QueryContext(Channel.WEB, region_code=region, source="demo"))
+    verifier.close()
 
 
 def _demo_key_seed(settings: Settings, name: str) -> bytes:
@@ -270,6 +298,11 @@ def _create(session: Session, settings: Settings) -> None:
               "huayin": {"printer_id": printer.id},
               "luancheng-shop": {"merchant_id": farm_shop.id}}
     for role, name, owner in DEMO_KEYS:
+        if role == "terminal":  # a query terminal is registered with its shop, county and key
+            register_terminal(session, actor=actor, merchant_id=owners[owner]["merchant_id"], name=name,
+                              address="栾城区城关镇栾武路 3 号 收银台旁", contact_name="高建军",
+                              contact_phone="0311-85412345", derive_key_from=_demo_key_seed(settings, name))
+            continue
         create_api_key(session, actor=actor, name=name, role=role, derive_from=_demo_key_seed(settings, name),
                        **owners[owner])
     # Every later stage of the funnel is reached the real way: a key, a batch, an activation.
@@ -347,6 +380,12 @@ def _batches(session: Session, *, actor: Actor, master: bytes, enterprises: dict
     # The enterprises that have codes but activated none yet.
     for key in ("guofeng", "jizhong", "kangtai"):
         printed(issue(key, 100))
+    # 海丰: an old lot whose shelf life has run out (expired), printed on its own line.
+    old_feed = issue("haifeng", 100, printer=None)
+    printed(old_feed)
+    codes.activate(session, actor=actor, principal=staff_of(old_feed), batch_id=old_feed.id,
+                   data=codes.ProductionData("HF240301", dt.date(2024, 3, 1), dt.date(2025, 3, 1), "出厂检验合格 HF240301"),
+                   master=master)
 
 
 def _samples(session: Session, master: bytes) -> list[str]:
@@ -382,7 +421,53 @@ def _samples(session: Session, master: bytes) -> list[str]:
     if packing is not None:
         lines.append(f"sample case {code(packing.container_generation, packing.container_serial)}")
         lines.append(f"sample packed {code(packing.generation, packing.serial)}")
+    return lines + _verdict_samples(session, keyring, code, lines)
+
+
+def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: list[str]) -> list[str]:
+    """One code for each verdict the demo network can give now (``sample VERDICT CODE``)."""
+    today = utcnow().date()
+    lines = []
+    queried = {(row.generation, row.serial): row.count for row in session.scalars(select(CodeQueryState))}
+    fresh = expired = seen = None
+    for activation in session.scalars(select(Activation).where(Activation.withdrawn_at.is_(None))
+                                      .order_by(Activation.id)):
+        batch = session.get(CodeBatch, activation.batch_id)
+        assert batch is not None
+        out_of_date = activation.expiry_date is not None and activation.expiry_date < today
+        for serial in range(activation.serial_start, min(activation.serial_end, activation.serial_start + 500)):
+            key = (batch.generation, serial)
+            if session.get(SpoiledCode, key) is not None:
+                continue
+            if out_of_date:
+                expired = expired or key
+            elif key in queried:
+                seen = seen or key
+            elif (fresh is None and serial != activation.serial_start  # not the "activated" state sample
+                  and batch.packaging_level == "item" and session.get(Packing, key) is None):
+                fresh = key
+    for verdict, key in (("genuine", fresh), ("queried_before", seen), ("expired", expired)):
+        if key is not None:
+            lines.append(f"sample {verdict} {code(*key)}")
+    not_activated = next((line.split()[2] for line in state_lines if line.startswith("sample activated_in_part")), None)
+    if not_activated:
+        lines.append(f"sample not_activated {not_activated}")
+    if fresh is not None:
+        genuine = code(*fresh)
+        lines.append(f"sample malformed {genuine[:19]}{(int(genuine[19]) + 1) % 10}")
+        lines.append(f"sample unknown {_never_issued(session, keyring, genuine)}")
     return lines
+
+
+def _never_issued(session: Session, keyring: Any, near: str) -> str:
+    """A well-formed code of the newest generation that no batch holds: what a forger might print."""
+    for shift in range(1, 100):
+        body = near[:10] + f"{(int(near[10:14]) + shift * 37) % 10000:04d}" + near[14:19]
+        candidate = body + damm_digit(body)
+        generation, serial = decode_code(keyring, candidate)
+        if codes.find_batch(session, generation, serial) is None:
+            return candidate
+    raise RuntimeError("no unissued code found near the sample")
 
 
 def _lines(session: Session, settings: Settings) -> list[str]:

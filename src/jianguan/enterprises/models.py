@@ -157,3 +157,17 @@ class ProductPackaging(Base):
 
 
 from jianguan.catalogue.models import Category  # noqa: E402
+
+
+class Broadcast(Base):
+    """A message an enterprise posts to the people who verify its codes (信息播报): news, a
+    promotion, a warning. The newest one not withdrawn is shown with every genuine answer."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(280))
+    posted_by: Mapped[str] = mapped_column(String(100))
+    posted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None)

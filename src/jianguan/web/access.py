@@ -113,6 +113,8 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
             return
         raise PermissionDenied()
     if opt.get("public"):
+        if connection.headers.get("authorization"):
+            current_principal(connection)  # a revoked or malformed key is refused, not ignored
         if opt.get("csrf") and connection.scope["method"] not in SAFE_METHODS:
             await check_csrf(connection)
         return

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import swagger_ui_bundle
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -17,7 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
-from jianguan import __version__
+from jianguan import __version__, channels
 from jianguan.config import Settings
 from jianguan.storage import make_engine, session_factory
 from jianguan.storage.migrate import require_current
@@ -25,16 +23,10 @@ from jianguan.web import api, pages
 from jianguan.web.access import authorize, is_framework_route
 from jianguan.web.cookies import BrowserCookiesMiddleware
 from jianguan.web.errors import EXCEPTION_HANDLERS
+from jianguan.web.ratelimit import PublicRateLimit
 from jianguan.web.templating import configure_environment
 
 HERE = Path(__file__).parent
-
-
-def _public_throttled(request: Request[Any, Any, Any]) -> bool:
-    """Public routes are rate limited per client; authenticated ones, static files and the
-    health probe a load balancer polls are not."""
-    opt = request.route_handler.opt
-    return bool(opt.get("public")) and not opt.get("unthrottled") and not request.url.path.startswith("/static")
 
 
 def check_route_declarations(app: Litestar) -> None:
@@ -79,6 +71,7 @@ def create_app(
         route_handlers=[
             *api.ROUTERS,
             *pages.ROUTERS,
+            *channels.ROUTERS,
             create_static_files_router(path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                                        opt={"public": True}, include_in_schema=False),
             create_static_files_router(path="/static", directories=[HERE / "static"], opt={"public": True},
@@ -92,15 +85,34 @@ def create_app(
             directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_environment
         ),
         middleware=[
-            RateLimitConfig(
-                rate_limit=("minute", settings.public_rate_limit_per_minute),
-                check_throttle_handler=_public_throttled,
-            ).middleware,
+            PublicRateLimit(settings.public_rate_limit_per_minute),
             BrowserCookiesMiddleware(),
         ],
         response_cache_config=ResponseCacheConfig(),
         request_max_body_size=10 * 1024 * 1024,
         debug=False,
+        on_startup=[_start_verifier],
+        on_shutdown=[_stop_verifier],
     )
     check_route_declarations(app)
     return app
+
+
+def _start_verifier(app: Litestar) -> None:
+    """One verifier per process: keyring, batch index and the batched query log writer."""
+    from jianguan.verify.abuse import abuse_guard_for
+    from jianguan.verify.services import Verifier, query_hash_key
+
+    settings: Settings = app.state.settings
+    verifier = Verifier(app.state.sessions, master=settings.master_key_bytes(),
+                        hash_key=query_hash_key(settings.secret_key.get_secret_value()),
+                        abuse=abuse_guard_for(settings, app.state.sessions))
+    verifier.recorder.start()
+    app.state.verifier = verifier
+
+
+def _stop_verifier(app: Litestar) -> None:
+    """A graceful stop writes every buffered query before the process ends."""
+    verifier = getattr(app.state, "verifier", None)
+    if verifier is not None:
+        verifier.close()

@@ -132,9 +132,11 @@ def test_settings_master_key(tmp_path: Path) -> None:
 
 def test_production_needs_a_master_key() -> None:
     secret = SecretStr("x" * 40)
+    webhook = SecretStr("w" * 40)
     with pytest.raises(ValidationError, match="JIANGUAN_MASTER_KEY"):
-        Settings(environment="production", secret_key=secret)
+        Settings(environment="production", secret_key=secret, sms_webhook_secret=webhook)
     settings = Settings(
-        environment="production", secret_key=secret, master_key=SecretStr(base64.b64encode(MASTER).decode())
+        environment="production", secret_key=secret, sms_webhook_secret=webhook,
+        master_key=SecretStr(base64.b64encode(MASTER).decode()),
     )
     assert settings.master_key_bytes() == MASTER

@@ -1,6 +1,20 @@
 """Server-rendered pages, Chinese first with an English switch."""
 
-from jianguan.web.pages import accounts, audit, auth, codes, dashboard, enterprises, home, registries
+from jianguan.web.pages import (
+                                accounts,
+                                audit,
+                                auth,
+                                codes,
+                                dashboard,
+                                enterprises,
+                                home,
+                                kiosk,
+                                outbox,
+                                registries,
+                                terminals,
+                                verify,
+)
 
 ROUTERS = [home.router, auth.router, dashboard.router, accounts.router, audit.router,
-           enterprises.router, registries.router, codes.router]
+           enterprises.router, registries.router, codes.router, verify.router, terminals.router, kiosk.router,
+           outbox.router]

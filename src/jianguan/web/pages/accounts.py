@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from jianguan.accounts import services as accounts
@@ -16,8 +15,8 @@ from jianguan.catalogue.models import Agency
 from jianguan.errors import DomainError, ValidationFailed
 from jianguan.storage import reading, transaction
 from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.web.forms import Form
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 STAFF = (Role.OPERATOR, Role.MANUFACTURER, Role.PRINTER, Role.MERCHANT)
 USER_FIELDS = ("username", "display_name", "role", "region_code", "agency", "enterprise_id", "printer_id",
                "merchant_id")

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlparse
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from jianguan.accounts import services as accounts
 from jianguan.errors import DomainError
 from jianguan.storage import transaction
 from jianguan.web.access import ANY_USER, PUBLIC, SESSION_COOKIE, client_address, current_principal, roles
+from jianguan.web.forms import Form
 from jianguan.web.i18n import language
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _safe_next(target: str | None) -> str:

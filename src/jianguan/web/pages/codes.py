@@ -9,11 +9,10 @@ crawler without anyone asking for it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream, Template
 
 from jianguan.accounts.models import Role
@@ -28,9 +27,9 @@ from jianguan.printers.services import list_printers
 from jianguan.storage import reading, transaction
 from jianguan.web.access import actor_for, current_principal, roles
 from jianguan.web.api.v1.codes import code_file_response, label_sheet_response
+from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import language
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MANUFACTURERS = roles(Role.MANUFACTURER)
 HANDLERS = roles(Role.MANUFACTURER, Role.PRINTER)
 SAMPLE_CODES = 5
@@ -49,31 +48,13 @@ def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
     return error.message if language(request) == "en" else error.message_zh
 
 
-def _int(value: str | None, english: str, chinese: str) -> int | None:
-    value = (value or "").strip().replace(",", "")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationFailed(f"The {english} must be a whole number.", f"{chinese}应为整数。", code="invalid_number")
-    return int(value)
-
 
 def _required_int(value: str | None, english: str, chinese: str) -> int:
-    number = _int(value, english, chinese)
+    number = form_int(value, english, chinese)
     if number is None:
         raise ValidationFailed(f"Give the {english}.", f"请填写{chinese}。", code="missing_field")
     return number
 
-
-def _date(value: str | None, english: str, chinese: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(f"The {english} must be a date like 2008-03-01.", f"{chinese}应为日期，例如 2008-03-01。",
-                               code="invalid_date") from None
 
 
 def _lines(value: str | None) -> list[str]:
@@ -124,7 +105,7 @@ def request_codes(request: Request[Any, Any, Any], data: Form) -> Template | Red
     try:
         product_id = _required_int(values["product_id"], "product", "产品")
         quantity = _required_int(values["quantity"], "quantity", "申请数量")
-        printer_id = _int(values["printer_id"], "printer", "印刷企业")
+        printer_id = form_int(values["printer_id"], "printer", "印刷企业")
         with transaction(request.app.state.sessions) as session:
             created = codes.request_codes(
                 session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
@@ -231,11 +212,11 @@ def activate(request: Request[Any, Any, Any], batch_id: FromPath[int], data: For
     values = _values(data, ACTIVATION_FIELDS)
     values["codes"] = data.get("codes") or ""
     try:
-        production_date = _date(values["production_date"], "production date", "生产日期")
+        production_date = form_date(values["production_date"], "production date", "生产日期")
         if production_date is None:
             raise ValidationFailed("Give the production date.", "请填写生产日期。", code="missing_field")
         production = codes.ProductionData(values["lot"], production_date,
-                                          _date(values["expiry_date"], "expiry date", "有效期至"),
+                                          form_date(values["expiry_date"], "expiry date", "有效期至"),
                                           values["inspection_record"])
         with transaction(request.app.state.sessions) as session:
             codes.activate(session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,

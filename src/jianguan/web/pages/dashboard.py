@@ -36,6 +36,12 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
                        else "本单位的接口密钥：签发与吊销。",
                        "Issue and revoke keys for enterprise systems, printers and terminals."
                        if principal.role is Role.OPERATOR else "Your organisation's API keys.")
+    terminals = Destination("/manage/terminals", "查询终端", "Query terminals",
+                            "商店查询终端的登记与在线状态。", "Shops' query terminals and whether they are online.")
+    reports = Destination("/manage/reports", "举报", "Reports of fakes",
+                          "消费者的假冒举报：码、地点与联系方式。", "Consumers' reports of suspected fakes.")
+    alerts = Destination("/manage/alerts", "预警信息", "Alerts",
+                         "被封禁的恶意查询来源等预警。", "Alerts such as sources blocked for probing codes.")
     if principal.role is Role.OPERATOR:
         return [
             Destination("/manage/enterprises", "入网企业", "Enterprises",
@@ -46,6 +52,11 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
                         "印刷备案及其有效期。", "Printing filings and their validity."),
             Destination("/manage/merchants", "经销商与商店", "Distributors and shops",
                         "收货、核验并转运商品的单位。", "Those who receive, check and ship goods on."),
+            reports,
+            terminals,
+            alerts,
+            Destination("/manage/code-requests", "监管码审批", "Code request approvals",
+                        "审批超出月度配额的监管码申请。", "Approve or reject requests above the monthly quota."),
             Destination("/manage/users", "用户", "Users",
                         "新建用户、分配角色与管辖范围、停用账户。", "Create users, bind their scope, disable them."),
             keys,
@@ -54,16 +65,23 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
         ]
     if principal.role is Role.REGULATOR:
         return [Destination("/manage/enterprises", "辖区企业", "Enterprises in your region",
-                            "辖区内企业的入网进度与企业名录。", "Enrolment progress and the enterprises in scope.")]
+                            "辖区内企业的入网进度与企业名录。", "Enrolment progress and the enterprises in scope."),
+                reports, terminals, alerts]
     if principal.role is Role.MANUFACTURER:
         return [Destination(f"/manage/enterprises/{principal.enterprise_id}", "本企业", "Your enterprise",
-                            "企业资料、资质与产品。", "Your record, qualifications and products.", organisation), keys]
+                            "企业资料、资质与产品。", "Your record, qualifications and products.", organisation),
+                Destination("/codes", "监管码", "Supervision codes", "申请监管码，下载码文件与标签，激活与包装关联。",
+                            "Request codes, download files and labels, activate and pack."),
+                keys]
     if principal.role is Role.PRINTER:
         return [Destination(f"/manage/printers/{principal.printer_id}", "本印刷企业", "Your printing company",
-                            "印刷备案与资料。", "Your filing and record.", organisation), keys]
+                            "印刷备案与资料。", "Your filing and record.", organisation),
+                Destination("/printing", "印刷任务", "Files to print", "下载码文件，确认印刷数量与作废码。",
+                            "Download code files, confirm printing and spoiled codes."),
+                keys]
     if principal.role is Role.MERCHANT:
         return [Destination(f"/manage/merchants/{principal.merchant_id}", "本单位", "Your shop or distributor",
-                            "单位资料。", "Your record.", organisation), keys]
+                            "单位资料。", "Your record.", organisation), terminals, keys]
     return []
 
 

@@ -4,12 +4,11 @@ the enterprises themselves."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,14 +18,14 @@ from jianguan.accounts.principal import Principal
 from jianguan.catalogue.services import list_categories
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import EnrolmentStage, PackagingLevel, QualificationKind
-from jianguan.errors import DomainError, ValidationFailed
+from jianguan.errors import DomainError
 from jianguan.regions.models import Region
 from jianguan.regions.services import children, get_region
 from jianguan.storage import reading, transaction
 from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import language
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20
 STAGE_BADGES = {"registered": "", "signed": "warn", "credentials_issued": "warn", "codes_issued": "good",
                 "activated": "good"}
@@ -42,24 +41,6 @@ def _caller(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def _int(value: str | None, english: str, chinese: str) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationFailed(f"The {english} must be a number.", f"{chinese}应为数字。", code="invalid_number")
-    return int(value)
-
-
-def _date(value: str | None, english: str, chinese: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(f"The {english} must be a date like 2008-03-01.", f"{chinese}应为日期，例如 2008-03-01。",
-                               code="invalid_date") from None
 
 
 def _provinces(session: Session) -> list[Region]:
@@ -166,7 +147,7 @@ def register_enterprise(request: Request[Any, Any, Any], data: Form) -> Template
             enterprise = enterprises.register_enterprise(
                 session, actor=actor_for(request, _caller(request)), credit_code=values["credit_code"],
                 name=values["name"], region_code=values["region_code"],
-                category_id=_int(values["category_id"], "category", "产品类别"), address=values["address"],
+                category_id=form_int(values["category_id"], "category", "产品类别"), address=values["address"],
                 contact_name=values["contact_name"], contact_phone=values["contact_phone"],
                 contact_email=values["contact_email"], description=values["description"])
             enterprise_id = enterprise.id
@@ -185,12 +166,14 @@ def _detail_page(request: Request[Any, Any, Any], enterprise_id: int, *, form: s
         _ = enterprise.category
         region_path = [*(r.name for r in _ancestors(session, enterprise.region_code))]
         categories = list_categories(session)
+        broadcast = enterprises.current_broadcast(session, enterprise_id)
         session.expunge_all()
     today = dt.date.today()
     return Template("manage_enterprise.html", status_code=400 if error else 200, context={
         "enterprise": enterprise, "region_path": " ".join(region_path), "categories": categories,
         "kinds": list(QualificationKind), "Kind": QualificationKind, "levels": PackagingLevel, "stages": EnrolmentStage,
-        "badges": STAGE_BADGES, "today": today, "form": form, "values": values or {},
+        "badges": STAGE_BADGES, "today": today, "form": form, "values": values or {}, "broadcast": broadcast,
+        "broadcast_max": enterprises.BROADCAST_MAX_CHARS,
         "error": _message(request, error) if error else None,
         "can_edit": principal.role is Role.OPERATOR or principal.owns_enterprise(enterprise_id),
         "is_operator": principal.role is Role.OPERATOR,
@@ -228,7 +211,7 @@ def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int
         with transaction(request.app.state.sessions) as session:
             enterprises.sign_enterprise(session, actor=actor_for(request, _caller(request)),
                                         enterprise_id=enterprise_id,
-                                        signed_on=_date(values["signed_on"], "signing date", "签约日期"))
+                                        signed_on=form_date(values["signed_on"], "signing date", "签约日期"))
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="sign", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}", status_code=303)
@@ -245,8 +228,8 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
             enterprises.add_qualification(
                 session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
                 kind=values["kind"], number=values["number"], issuer=values["issuer"],
-                valid_from=_date(values["valid_from"], "start date", "生效日期"),  # type: ignore[arg-type]
-                valid_until=_date(values["valid_until"], "end date", "截止日期"))
+                valid_from=form_date(values["valid_from"], "start date", "生效日期"),  # type: ignore[arg-type]
+                valid_until=form_date(values["valid_until"], "end date", "截止日期"))
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="qualification", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#qualifications", status_code=303)
@@ -261,19 +244,46 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
     try:
         packaging: list[tuple[str, int]] = [("item", 1)]
         for level, field in (("case", "case_units"), ("pallet", "pallet_units")):
-            units = _int(values[field], f"number of units in a {level}", "包装数量")
+            units = form_int(values[field], f"number of units in a {level}", "包装数量")
             if units is not None:
                 packaging.append((level, units))
         with transaction(request.app.state.sessions) as session:
             enterprises.add_product(
                 session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
                 name=values["name"], specification=values["specification"],
-                category_id=_int(values["category_id"], "category", "产品类别"),  # type: ignore[arg-type]
+                category_id=form_int(values["category_id"], "category", "产品类别"),  # type: ignore[arg-type]
                 gtin=values["gtin"] or None, packaging=packaging, description=values["description"])
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="product", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#products", status_code=303)
 
 
+@post("/manage/enterprises/{enterprise_id:int}/broadcast", opt=OWNERS, include_in_schema=False,
+      sync_to_thread=True)
+def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+    """Post the enterprise's message (信息播报) from the form."""
+    principal = _caller(request)
+    values = {"text": data.get("text") or ""}
+    try:
+        with transaction(request.app.state.sessions) as session:
+            enterprises.post_broadcast(session, actor=actor_for(request, principal), principal=principal,
+                                       enterprise_id=enterprise_id, text=values["text"])
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form="broadcast", values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#broadcast", status_code=303)
+
+
+@post("/manage/enterprises/{enterprise_id:int}/broadcast/withdraw", opt=OWNERS, include_in_schema=False,
+      sync_to_thread=True)
+def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Redirect:
+    """Withdraw the enterprise's current message."""
+    principal = _caller(request)
+    with transaction(request.app.state.sessions) as session:
+        enterprises.withdraw_broadcast(session, actor=actor_for(request, principal), principal=principal,
+                                       enterprise_id=enterprise_id)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#broadcast", status_code=303)
+
+
 router = Router(path="/", route_handlers=[directory, directory_entry, manage_enterprises, register_enterprise,
-                                          manage_enterprise, sign_enterprise, add_qualification, add_product])
+                                          manage_enterprise, sign_enterprise, add_qualification, add_product,
+                                          post_broadcast, withdraw_broadcast])

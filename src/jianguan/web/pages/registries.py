@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
+from jianguan.accounts.principal import Principal
 from jianguan.catalogue import services as catalogue
 from jianguan.catalogue.models import Agency
-from jianguan.errors import DomainError
+from jianguan.errors import DomainError, NotFound
 from jianguan.merchants import services as merchants
 from jianguan.merchants.models import MerchantKind
 from jianguan.printers import services as printers
+from jianguan.regions.services import get_region
 from jianguan.storage import reading, transaction
 from jianguan.storage.base import utcnow
 from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import language
-from jianguan.web.pages.enterprises import _date, _int
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OPERATOR = roles(Role.OPERATOR)
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "agency", "mandatory_since", "description")
 PRINTER_FIELDS = ("credit_code", "name", "region_code", "address", "filing_number", "filing_valid_until")
@@ -68,7 +68,7 @@ def catalogue_create(request: Request[Any, Any, Any], data: Form) -> Template | 
             catalogue.create_category(
                 session, actor=actor_for(request, current_principal(request)), code=values["code"],
                 name_zh=values["name_zh"], name_en=values["name_en"], agency=values["agency"],
-                mandatory_since=_int(values["mandatory_since"], "year", "年份"), description=values["description"])
+                mandatory_since=form_int(values["mandatory_since"], "year", "年份"), description=values["description"])
     except DomainError as error:
         return _catalogue_page(request, values=values, error=error)
     return Redirect("/manage/catalogue", status_code=303)
@@ -117,7 +117,7 @@ def printers_create(request: Request[Any, Any, Any], data: Form) -> Template | R
                 session, actor=actor_for(request, current_principal(request)), credit_code=values["credit_code"],
                 name=values["name"], region_code=values["region_code"], address=values["address"],
                 filing_number=values["filing_number"] or None,
-                filing_valid_until=_date(values["filing_valid_until"], "filing expiry date", "备案有效期"))
+                filing_valid_until=form_date(values["filing_valid_until"], "filing expiry date", "备案有效期"))
     except DomainError as error:
         return _printers_page(request, values=values, error=error)
     return Redirect("/manage/printers", status_code=303)
@@ -159,5 +159,41 @@ def merchants_create(request: Request[Any, Any, Any], data: Form) -> Template | 
     return Redirect("/manage/merchants", status_code=303)
 
 
-router = Router(path="/", route_handlers=[catalogue_page, catalogue_create, catalogue_update, printers_page,
+def _own_record(request: Request[Any, Any, Any], record_id: int, attribute: str) -> Principal:
+    """The caller, if it may see this printer's or merchant's record: an operator, or the
+    organisation's own staff; anyone else is told there is no such record."""
+    principal = current_principal(request)
+    assert principal is not None
+    if principal.role is not Role.OPERATOR and getattr(principal, attribute) != record_id:
+        raise NotFound(f"No record {record_id}.", f"记录 {record_id} 不存在。")
+    return principal
+
+
+@get("/manage/printers/{printer_id:int}", opt=roles(Role.OPERATOR, Role.PRINTER), include_in_schema=False,
+     sync_to_thread=True)
+def printer_page(request: Request[Any, Any, Any], printer_id: FromPath[int]) -> Template:
+    """One designated printer's record and filing: the operator's view, and the printer's own."""
+    _own_record(request, printer_id, "printer_id")
+    with reading(request.app.state.sessions) as session:
+        printer = printers.get_printer(session, printer_id)
+        region = get_region(session, printer.region_code)
+    return Template("registry_record.html", context={
+        "kind": "printer", "record": printer, "region": region, "today": utcnow().date()})
+
+
+@get("/manage/merchants/{merchant_id:int}", opt=roles(Role.OPERATOR, Role.REGULATOR, Role.MERCHANT),
+     include_in_schema=False, sync_to_thread=True)
+def merchant_page(request: Request[Any, Any, Any], merchant_id: FromPath[int]) -> Template:
+    """One distributor's or shop's record: operators, regulators of its region, and its own staff."""
+    principal = current_principal(request)
+    assert principal is not None
+    with reading(request.app.state.sessions) as session:
+        merchant = merchants.get_merchant(session, principal=principal, merchant_id=merchant_id)
+        region = get_region(session, merchant.region_code)
+    return Template("registry_record.html", context={
+        "kind": "merchant", "record": merchant, "kind_label": MerchantKind(merchant.kind), "region": region,
+        "today": utcnow().date()})
+
+
+router = Router(path="/", route_handlers=[printer_page, merchant_page, catalogue_page, catalogue_create, catalogue_update, printers_page,
                                           printers_create, merchants_page, merchants_create])

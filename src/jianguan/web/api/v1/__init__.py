@@ -2,8 +2,22 @@
 
 from litestar import Router
 
-from jianguan.web.api.v1 import accounts, catalogue, codes, enterprises, health, regions, registries
+from jianguan.web.api.v1 import (
+                                 accounts,
+                                 alerts,
+                                 broadcasts,
+                                 catalogue,
+                                 codes,
+                                 enterprises,
+                                 health,
+                                 regions,
+                                 registries,
+                                 reports,
+                                 terminals,
+                                 verify,
+)
 
 ROUTERS = [Router(path="/api/v1", route_handlers=[health.router, regions.router, accounts.router,
                                                   catalogue.router, enterprises.router, registries.router,
-                                                  codes.router])]
+                                                  codes.router, verify.router, terminals.router, alerts.router,
+                                                  broadcasts.router, reports.router])]

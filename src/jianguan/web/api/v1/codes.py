@@ -239,9 +239,9 @@ def label_sheet_response(request: Request[Any, Any, Any], principal: Principal, 
                          count: int) -> Stream:
     """Render the label sheet for ``count`` codes from ``offset`` into a spooled file, then stream it."""
     base_url = request.app.state.settings.public_base_url.rstrip("/")
-    with reading(request.app.state.sessions) as session:
-        run = codes.label_run(session, principal=principal, batch_id=batch_id, master=_master(request),
-                              offset=offset, count=count)
+    with transaction(request.app.state.sessions) as session:
+        run = codes.label_run(session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,
+                              master=_master(request), offset=offset, count=count)
     labels = (Label(code, f"{base_url}/v/{code}", run.product_name, run.specification, run.enterprise_name)
               for code in run.codes)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the stream closes it

@@ -27,4 +27,12 @@ def health(request: Request[Any, Any, Any]) -> dict[str, Any]:
     }
 
 
-router = Router(path="/", route_handlers=[health])
+@get("/ping", opt=PUBLIC, summary="Empty answer / 空响应")
+async def ping() -> dict[str, Any]:
+    """An empty JSON answer through the same middleware as every public route (rate limit
+    included): what a load balancer may poll, and the baseline the HTTP benchmark compares
+    verification against."""
+    return {}
+
+
+router = Router(path="/", route_handlers=[health, ping])

@@ -1,0 +1,181 @@
+"""HTTP: the verification endpoint against an empty JSON endpoint of the same app, same server,
+same load generator, same run, on SQLite and PostgreSQL.
+
+Run: .venv/bin/python -m benchmarks.http [--issued 100000000 --seconds 10]
+Needs `wrk` (Debian package; `make bench` installs it). For each database it starts
+`jianguan serve` (granian, one worker) on a network of ``--issued`` codes and:
+
+1. measures the throughput of `GET /api/v1/ping` (empty JSON, same middleware as every public
+   route) and of `GET /api/v1/verify/{code}` over random activated codes, and prints the ratio;
+2. measures the p99 latency of verification at about 80 % of its maximum throughput (wrk paced by
+   a per-request delay, so the rate is approximate; the achieved rate is printed);
+3. stops the server gracefully, then sends a fixed number of verifications from a client that
+   waits for every answer, stops the server again, and checks that the query log grew by exactly
+   that number of rows (what the wrk runs left in flight when they stopped is reported apart).
+
+Prints measurements and whether the targets were met; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+from sqlalchemy import func, select
+
+from benchmarks.databases import DATABASES
+from benchmarks.network import activate_all, build, issue
+from jianguan.codes.codec import issue_codes
+from jianguan.codes.services import load_keyring
+from jianguan.config import Settings
+from jianguan.storage import make_engine, reading, session_factory
+from jianguan.verify.models import Query
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+TARGETS = {"sqlite": 0.5, "postgresql": 0.3}
+P99_TARGET_MS = 10.0
+LUA = """
+codes = {}
+for line in io.lines("%(codes)s") do codes[#codes + 1] = line end
+delay_ms = %(delay)f
+request = function()
+  return wrk.format("GET", "/api/v1/verify/" .. codes[math.random(#codes)])
+end
+delay = function() return delay_ms end
+"""
+PING_LUA = """
+delay_ms = %(delay)f
+delay = function() return delay_ms end
+"""
+
+
+def prepare(url: str, issued: int, master: bytes, folder: Path) -> Path:
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    network = build(sessions)
+    batches = [issue(sessions, network, issued // 100, master) for _ in range(100)]
+    for batch in batches:
+        activate_all(sessions, network, batch, master)
+    with reading(sessions) as session:
+        key = load_keyring(session, master=master)[1]
+    serials = np.random.default_rng(3).integers(0, issued, size=20_000, dtype=np.int64).astype(np.uint64)
+    path = folder / "codes.txt"
+    path.write_text("\n".join(code.decode() for code in issue_codes(key, serials)) + "\n")
+    engine.dispose()
+    return path
+
+
+def serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "JIANGUAN_DATABASE_URL": url, "JIANGUAN_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000000"}
+    with log.open("ab") as handle:
+        process = subprocess.Popen([sys.executable, "-m", "jianguan.cli", "serve", "--port", str(port)],
+                                   stdout=handle, stderr=subprocess.STDOUT, env=env)
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(log.read_text())
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)  # granian stops gracefully; the app flushes its query log
+    process.wait(timeout=60)
+
+
+def wrk(url: str, seconds: int, script: Path, connections: int = 32) -> dict[str, float]:
+    output = subprocess.run([shutil.which("wrk") or "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                            capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "requests": total, "p99_ms": float(p99.group(1)) * scale,
+            "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def rows(url: str) -> int:
+    engine = make_engine(url)
+    with reading(session_factory(engine)) as session:
+        count = session.scalar(select(func.count()).select_from(Query)) or 0
+    engine.dispose()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--issued", type=int, default=100_000_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--exact", type=int, default=5000, help="verifications of the exactness check")
+    args = parser.parse_args()
+    master = Settings().master_key_bytes()
+    results = {}
+    for name, database in DATABASES.items():
+        with database() as url, tempfile.TemporaryDirectory() as folder_name:
+            folder = Path(folder_name)
+            codes_file = prepare(url, args.issued, master, folder)
+            port = random.randint(20000, 40000)
+            base = f"http://127.0.0.1:{port}"
+            server = serve(url, port, folder / "server.log")
+            verify_lua, ping_lua = folder / "verify.lua", folder / "ping.lua"
+            verify_lua.write_text(LUA % {"codes": codes_file, "delay": 0.0})
+            ping_lua.write_text(PING_LUA % {"delay": 0.0})
+            wrk(f"{base}/api/v1/ping", 2, ping_lua)  # warm up
+            wrk(f"{base}/api/v1/verify/x", 2, verify_lua)
+            ping = wrk(f"{base}/api/v1/ping", args.seconds, ping_lua)
+            verify = wrk(f"{base}/api/v1/verify/x", args.seconds, verify_lua)
+            # Pace each of the 32 connections so that together they offer ~80 % of the maximum.
+            target = 0.8 * verify["rps"]
+            delay_ms = max(0.0, 32 / target * 1000 - verify["p99_ms"] / 2)
+            paced_lua = folder / "paced.lua"
+            paced_lua.write_text(LUA % {"codes": codes_file, "delay": delay_ms})
+            paced = wrk(f"{base}/api/v1/verify/x", args.seconds, paced_lua)
+            stop(server)
+            after_wrk = rows(url)
+            server = serve(url, port, folder / "server.log")
+            codes = codes_file.read_text().split()
+            with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(8) as pool:
+                answers = list(pool.map(lambda code: client.get(f"/api/v1/verify/{code}").status_code,
+                                        random.choices(codes, k=args.exact)))
+            stop(server)
+            grown = rows(url) - after_wrk
+            answered = sum(status == 200 for status in answers)
+            wrk_answers = sum(run["requests"] for run in (verify, paced)) + 2 * 0
+            results[name] = {
+                "ping_rps": ping["rps"], "verify_rps": verify["rps"], "ratio": verify["rps"] / ping["rps"],
+                "paced_rps": paced["rps"], "paced_p99_ms": paced["p99_ms"], "verify_p99_ms_at_max": verify["p99_ms"],
+                "exact_answers": answered, "exact_rows": grown, "wrk_verify_answers": wrk_answers,
+                "rows_after_wrk_runs": after_wrk, "non2xx": verify["non2xx"] + paced["non2xx"],
+            }
+            r = results[name]
+            print(f"{name}: ping {r['ping_rps']:,.0f} req/s, verify {r['verify_rps']:,.0f} req/s, "
+                  f"ratio {r['ratio']:.2f} (target >= {TARGETS[name]}: "
+                  f"{'met' if r['ratio'] >= TARGETS[name] else 'NOT met'})", flush=True)
+            print(f"{name}: at ~80% ({r['paced_rps']:,.0f} req/s) p99 {r['paced_p99_ms']:.2f} ms "
+                  f"(target <= {P99_TARGET_MS} ms: {'met' if r['paced_p99_ms'] <= P99_TARGET_MS else 'NOT met'}); "
+                  f"p99 at max {r['verify_p99_ms_at_max']:.2f} ms", flush=True)
+            print(f"{name}: exactness: {r['exact_answers']} answers, {r['exact_rows']} new log rows "
+                  f"({'exact' if r['exact_answers'] == r['exact_rows'] else 'MISMATCH'}); wrk runs: "
+                  f"{r['wrk_verify_answers']:,} answers received, {r['rows_after_wrk_runs']:,} rows "
+                  f"(the difference: warm-up and requests in flight when wrk stopped)", flush=True)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

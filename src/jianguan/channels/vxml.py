@@ -1,0 +1,181 @@
+"""The documents of the phone dialogue, in VoiceXML 2.1: pure, no I/O.
+
+Built with ElementTree, so every value (a product name, a lot, an enterprise's words) is escaped
+and every document is well-formed. Each document is one step of the call: ``collect`` (the
+greeting and 20 digits by DTMF ending with ``#``), ``confirm`` (the code read back in groups of
+four: 1 to confirm, 2 to re-enter), ``wrong_input`` (too few digits, letters, nothing: the
+reason, then collect again), ``verdict`` (the answer, then 1 repeat, 2 report, 3 another code,
+9 hang up) and ``report``. Every prompt that waits for a key reprompts on silence and on a wrong
+key twice, then says goodbye and hangs up.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
+
+from jianguan.verify.services import Answer
+
+VXML_NS = "http://www.w3.org/2001/vxml"
+BASE = "/channels/ivr"
+CODE_GRAMMAR = "builtin:dtmf/digits?minlength=20;maxlength=20"
+GREETING = "欢迎致电产品质量电子监管网。"
+ASK_CODE = "请输入商品标签上的20位监管码，输入完毕请按井号键。"
+GOODBYE = "感谢您的来电，再见。"
+NO_INPUT = "没有收到您的按键。"
+NO_MATCH = "您的按键无效。"
+REPORT_HOTLINE = "如您怀疑买到了假冒产品，请拨打12365举报，并保留购物凭证和商品。"
+RETRIES = 2  # reprompts on silence or a wrong key before goodbye
+
+
+def report_received(reference: str) -> str:
+    """What the caller hears when the report was recorded."""
+    return f"您的举报已受理，编号{reference}。请保留购物凭证和商品，监管部门将尽快核查。"
+
+
+def url(page: str, **params: str) -> str:
+    """The address of one of the dialogue's documents, with its query."""
+    query = urlencode({name: value for name, value in params.items() if value})
+    return f"{BASE}/{page}" + (f"?{query}" if query else "")
+
+
+def _document(caller: str) -> ET.Element:
+    root = ET.Element("vxml", {"version": "2.1", "xmlns": VXML_NS, "xml:lang": "zh-CN"})
+    # The caller is reduced to digits and "+" before it gets here, so it is a safe ECMAScript string.
+    ET.SubElement(root, "var", {"name": "caller", "expr": f"'{caller}'"})
+    ET.SubElement(root, "property", {"name": "inputmodes", "value": "dtmf"})
+    ET.SubElement(root, "property", {"name": "termchar", "value": "#"})
+    return root
+
+
+def _prompt(parent: ET.Element, *texts: str) -> ET.Element:
+    prompt = ET.SubElement(parent, "prompt")
+    prompt.text = "".join(texts)
+    return prompt
+
+
+def _retries(parent: ET.Element, no_match: str = NO_MATCH) -> None:
+    """Reprompt after silence or a wrong key, twice; the third time, goodbye."""
+    for event, words in (("noinput", NO_INPUT), ("nomatch", no_match)):
+        first = ET.SubElement(parent, event, {"count": "1"})
+        _prompt(first, words)
+        ET.SubElement(first, "reprompt")
+        last = ET.SubElement(parent, event, {"count": str(RETRIES + 1)})
+        ET.SubElement(last, "goto", {"next": "#goodbye"})
+
+
+def _goodbye(root: ET.Element) -> None:
+    form = ET.SubElement(root, "form", {"id": "goodbye"})
+    block = ET.SubElement(form, "block")
+    _prompt(block, GOODBYE)
+    ET.SubElement(block, "disconnect")
+
+
+def _menu(root: ET.Element, menu_id: str, words: str, choices: list[tuple[str, str, str]]) -> None:
+    menu = ET.SubElement(root, "menu", {"id": menu_id, "dtmf": "false"})
+    _prompt(menu, words)
+    for key, label, target in choices:
+        choice = ET.SubElement(menu, "choice", {"dtmf": key, "next": target})
+        choice.text = label
+    _retries(menu)
+
+
+def _serialise(root: ET.Element) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def collect(caller: str, *, greet: bool = True) -> bytes:
+    """Greeting (on the first visit) and the 20 digits, ending with #."""
+    root = _document(caller)
+    form = ET.SubElement(root, "form", {"id": "collect"})
+    if greet:
+        _prompt(ET.SubElement(form, "block"), GREETING)
+    field = ET.SubElement(form, "field", {"name": "digits"})
+    ET.SubElement(field, "grammar", {"mode": "dtmf", "src": CODE_GRAMMAR})
+    ET.SubElement(field, "property", {"name": "interdigittimeout", "value": "5s"})
+    _prompt(field, ASK_CODE)
+    _retries(field, "监管码为20位数字，请重新输入。")
+    filled = ET.SubElement(field, "filled")
+    ET.SubElement(filled, "submit", {"next": url("confirm.vxml"), "method": "get", "namelist": "digits caller"})
+    _goodbye(root)
+    return _serialise(root)
+
+
+def _spoken_code(prompt: ET.Element, code: str) -> None:
+    """The code in groups of four, digit by digit, with a pause between groups."""
+    for start in range(0, len(code), 4):
+        say = ET.SubElement(prompt, "say-as", {"interpret-as": "digits"})
+        say.text = code[start:start + 4]
+        ET.SubElement(prompt, "break", {"time": "400ms"}).tail = ""
+    prompt[-1].tail = "。确认请按1，重新输入请按2。"
+
+
+def confirm(caller: str, code: str) -> bytes:
+    """The code read back in groups of four: 1 to confirm, 2 to re-enter."""
+    root = _document(caller)
+    menu = ET.SubElement(root, "menu", {"id": "confirm", "dtmf": "false"})
+    _spoken_code(_prompt(menu, "您输入的监管码是："), code)
+    for key, label, target in (("1", "确认", url("verdict.vxml", digits=code, caller=caller)),
+                               ("2", "重新输入", url("start.vxml", caller=caller, again="1"))):
+        ET.SubElement(menu, "choice", {"dtmf": key, "next": target}).text = label
+    _retries(menu)
+    _goodbye(root)
+    return _serialise(root)
+
+
+def wrong_input(caller: str, reason: str) -> bytes:
+    """Input that cannot be a code (a wrong count, letters, nothing): the reason, then collect again."""
+    root = _document(caller)
+    form = ET.SubElement(root, "form", {"id": "wrong"})
+    block = ET.SubElement(form, "block")
+    _prompt(block, reason, "请重新输入。")
+    ET.SubElement(block, "goto", {"next": url("start.vxml", caller=caller, again="1")})
+    _goodbye(root)
+    return _serialise(root)
+
+
+def verdict(caller: str, code: str | None, spoken: str, *, verdict: str, can_report: bool) -> bytes:
+    """The answer, then 1 to hear it again (no new query), 2 to report, 3 another code, 9 hang up."""
+    root = _document(caller)
+    form = ET.SubElement(root, "form", {"id": "verdict"})
+    block = ET.SubElement(form, "block")
+    _prompt(block, spoken)
+    ET.SubElement(block, "goto", {"next": "#after"})
+    choices = [("1", "重听", "#verdict")]
+    words = "重听请按1，"
+    if can_report and code:
+        choices.append(("2", "举报", url("report.vxml", digits=code, verdict=verdict, caller=caller)))
+        words += "举报假冒请按2，"
+    choices += [("3", "查询其他监管码", url("start.vxml", caller=caller, again="1")), ("9", "挂机", "#goodbye")]
+    words += "查询其他监管码请按3，结束通话请按9。"
+    _menu(root, "after", words, choices)
+    _goodbye(root)
+    return _serialise(root)
+
+
+def report(caller: str, spoken: str) -> bytes:
+    """What happens to a report, then 3 for another code or 9 to hang up."""
+    root = _document(caller)
+    form = ET.SubElement(root, "form", {"id": "report"})
+    block = ET.SubElement(form, "block")
+    _prompt(block, spoken)
+    ET.SubElement(block, "goto", {"next": "#after"})
+    _menu(root, "after", "查询其他监管码请按3，结束通话请按9。",
+          [("3", "查询其他监管码", url("start.vxml", caller=caller, again="1")), ("9", "挂机", "#goodbye")])
+    _goodbye(root)
+    return _serialise(root)
+
+
+def spoken_verdict(answer: Answer) -> str:
+    """What the phone says about a verdict: the headline, the product and lot, and the advice."""
+    decision = answer.decision
+    parts = [decision.headline_zh + "。"]
+    product = answer.product or {}
+    name = " ".join(part for part in (product.get("name"), product.get("specification")) if part)
+    if name:
+        parts.append(f"产品：{name}。")
+    lot = (answer.production or {}).get("lot")
+    if lot:
+        parts.append(f"批号：{lot}。")
+    parts.append(decision.advice_zh)
+    return "".join(parts)

@@ -1,0 +1,223 @@
+"""The query log writer: batched, exact per-code counts, and nothing lost on a graceful stop.
+
+Every verification must leave one log row and add one to its code's count, and the answer must
+say how often the code was queried before. Writing a transaction per query would cap the whole
+service at the database's commit rate, so the recorder keeps, per process:
+
+- the rows not yet written, flushed together every ``interval`` seconds or ``batch`` rows, in one
+  transaction that inserts the rows and adds each code's increments with one upsert
+  (``count = count + k``), so several processes writing the same code still sum exactly;
+- the query state of the codes it has seen, so the count it answers includes its own unwritten
+  queries. A code's state is read from the database the first time the process meets it, and
+  kept while it has unwritten increments.
+
+What can be lost: on a crash (not a graceful stop), the rows of at most the last ``interval``
+seconds (at most ``batch`` rows). With several worker processes, the count one process answers
+can miss the queries another process has not flushed yet (at most ``interval`` seconds of them);
+the stored counts are exact either way. A failed flush keeps its rows and retries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from jianguan.storage.tx import transaction
+from jianguan.verify.models import CodeQueryState, Query
+
+logger = logging.getLogger("jianguan.verify")
+
+CodeKey = tuple[int, int]
+
+
+@dataclass
+class _State:
+    count: int
+    first_at: dt.datetime | None
+    first_region_code: str | None
+    pending: int = 0  # increments not yet written
+    pending_first: bool = False  # this process made the first query and has not written it yet
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A code's query state before the query being recorded."""
+
+    count: int
+    first_at: dt.datetime | None
+    first_region_code: str | None
+
+
+class QueryRecorder:
+    """Buffers query rows and per-code increments and writes them in batches (see the module doc)."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, interval: float = 0.2, batch: int = 2000,
+                 cache_size: int = 200_000, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self._sessions = sessions
+        self._interval = interval
+        self._batch = batch
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._rows: list[dict[str, Any]] = []
+        self._states: OrderedDict[CodeKey, _State] = OrderedDict()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._epoch = 0
+
+    def start(self) -> None:
+        """Start the background flusher (a server does; a one-off command flushes on close)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="jianguan-query-recorder", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # a failed flush keeps its rows; log and try again next round
+                logger.exception("query log flush failed; will retry")
+
+    @property
+    def epoch(self) -> int:
+        """Counts evictions from the state cache; a caller that read a code's stored state
+        passes the epoch it read at, so a state read before an eviction is not trusted after it."""
+        return self._epoch
+
+    def record(self, row: dict[str, Any], key: CodeKey | None,
+               verdict_for: Callable[[Seen], str] | None = None, *, stored: Seen | None = None,
+               epoch: int | None = None) -> Seen:
+        """Add one query; return the code's state before it (for a well-formed code).
+
+        ``verdict_for`` sets the row's verdict from that state (first query or queried before)
+        before the row joins the buffer, so the log says what the caller was told. ``stored`` is
+        the code's state as the caller already read it from the database at ``epoch`` (saving a
+        look-up); it is used only if this process holds no newer state for the code.
+        """
+        if key is None:
+            with self._lock:
+                self._rows.append(row)
+                full = len(self._rows) >= self._batch
+            if full:
+                self._wake.set()
+            return Seen(0, None, None)
+        candidate = _State(stored.count, stored.first_at, stored.first_region_code) if stored else None
+        candidate_epoch = epoch
+        while True:
+            with self._lock:
+                state = self._states.get(key)
+                if state is None and candidate is not None and candidate_epoch == self._epoch:
+                    # Read before no eviction: nothing this process flushed is missing from it.
+                    state = self._states[key] = candidate
+                if state is not None:
+                    break
+                current_epoch = self._epoch
+            candidate, candidate_epoch = self._read_state(key), current_epoch
+        with self._lock:
+            state = self._states.setdefault(key, state)
+            self._states.move_to_end(key)
+            seen = Seen(state.count, state.first_at, state.first_region_code)
+            if verdict_for is not None:
+                row["verdict"] = verdict_for(seen)
+            if state.count == 0:
+                state.first_at = row["at"]
+                state.first_region_code = row.get("region_code")
+                state.pending_first = True
+            state.count += 1
+            state.pending += 1
+            self._rows.append(row)
+            full = len(self._rows) >= self._batch
+        if full:
+            self._wake.set()
+        return seen
+
+    def _read_state(self, key: CodeKey) -> _State:
+        with self._sessions() as session:
+            row = session.execute(select(CodeQueryState.count, CodeQueryState.first_at,
+                                         CodeQueryState.first_region_code)
+                                  .where(CodeQueryState.generation == key[0], CodeQueryState.serial == key[1])).first()
+        if row is None:
+            return _State(0, None, None)
+        return _State(int(row.count), row.first_at, row.first_region_code)
+
+    def flush(self) -> int:
+        """Write everything buffered now, in one transaction; return how many rows were written."""
+        with self._flush_lock:
+            with self._lock:
+                rows, self._rows = self._rows, []
+                increments = {key: (state.pending, state.first_at, state.first_region_code, state.pending_first)
+                              for key, state in self._states.items() if state.pending}
+                for key in increments:
+                    self._states[key].pending = 0
+                    self._states[key].pending_first = False
+            if not rows and not increments:
+                return 0
+            try:
+                with transaction(self._sessions) as session:
+                    if rows:
+                        session.execute(insert(Query), rows)
+                    if increments:
+                        _add_counts(session, increments, max(row["at"] for row in rows) if rows else None)
+            except Exception:
+                with self._lock:  # put everything back, ahead of what arrived meanwhile
+                    self._rows[:0] = rows
+                    for key, (count, _first_at, _region, first) in increments.items():
+                        state = self._states.setdefault(key, _State(count, None, None))
+                        state.pending += count
+                        state.pending_first = state.pending_first or first
+                raise
+            self._evict()
+            return len(rows)
+
+    def _evict(self) -> None:
+        with self._lock:
+            evicted = False
+            while len(self._states) > self._cache_size:
+                key, state = next(iter(self._states.items()))
+                if state.pending:
+                    break
+                del self._states[key]
+                evicted = True
+            if evicted:
+                self._epoch += 1
+
+    def close(self) -> None:
+        """Stop the flusher and write what is left: a graceful stop loses nothing."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.flush()
+
+    @property
+    def pending_rows(self) -> int:
+        with self._lock:
+            return len(self._rows)
+
+
+def _add_counts(session: Session, increments: dict[CodeKey, tuple[int, Any, Any, bool]], last_at: Any) -> None:
+    """Upsert the codes' states: a new code gets its first query; a known one adds its count."""
+    dialect = session.get_bind().dialect.name
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [{"generation": key[0], "serial": key[1], "count": count, "first_at": first_at,
+               "first_region_code": region, "last_at": last_at or first_at}
+              for key, (count, first_at, region, _first) in sorted(increments.items())]
+    statement = insert_for(CodeQueryState)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CodeQueryState.generation, CodeQueryState.serial],
+        set_={"count": CodeQueryState.count + statement.excluded.count, "last_at": statement.excluded.last_at},
+    )
+    session.execute(statement, values)

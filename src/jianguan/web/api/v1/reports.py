@@ -1,0 +1,44 @@
+"""Reports of fakes (举报假冒): ``POST /api/v1/reports``, public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Router, post
+from litestar.params import JSONBody
+
+from jianguan.reports import services as reports
+from jianguan.storage import transaction
+from jianguan.verify.models import Channel
+from jianguan.verify.services import QueryContext
+from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal
+
+
+class NewReport(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    place: str
+    region_code: str | None = None
+    contact: str | None = None
+    description: str | None = None
+
+
+@post("/reports", opt=PUBLIC, sync_to_thread=True, summary="Report a fake / 举报假冒")
+def submit(request: Request[Any, Any, Any], data: JSONBody[NewReport]) -> dict[str, Any]:
+    """Report a product believed to be fake: the code as found on it, where it was bought
+    (required), the region code of that place (optional, 6 digits: it decides which regulators
+    see the report), a phone number or e-mail for a call back (optional) and what was noticed.
+    The code is verified as it would be on any channel, and the report keeps that verdict.
+    Answers the reference number. Public, and rate limited per client."""
+    answer = request.app.state.verifier.verify(
+        data.code, QueryContext(Channel.API, source=client_address(request)))
+    with transaction(request.app.state.sessions) as session:
+        report = reports.submit_report(
+            session, actor=actor_for(request, current_principal(request)), code=data.code, place=data.place,
+            region_code=data.region_code, contact=data.contact, description=data.description, channel=Channel.API,
+            verifier_answer_verdict=answer.verdict, master=request.app.state.settings.master_key_bytes())
+        return {"id": report.id, "reference": report.reference, "status": report.status,
+                "verdict": report.verdict, "created_at": report.created_at.isoformat()}
+
+
+router = Router(path="/", route_handlers=[submit], tags=["reports"])

@@ -1,0 +1,30 @@
+"""The public verification API: ``GET /api/v1/verify/{code}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, get
+from litestar.params import FromPath, FromQuery
+
+from jianguan.verify.models import Channel
+from jianguan.verify.services import QueryContext
+from jianguan.web.access import PUBLIC, client_address
+
+
+@get("/verify/{code:str}", opt=PUBLIC, sync_to_thread=True, summary="Verify a code / 查询监管码")
+def verify(request: Request[Any, Any, Any], code: FromPath[str], region: FromQuery[str | None] = None
+           ) -> dict[str, Any]:
+    """The verdict on a code, as every channel gives it: ``malformed``, ``unknown``, ``spoiled``,
+    ``not_activated``, ``genuine`` (first query), ``queried_before``, ``recalled``, ``destroyed`` or
+    ``expired``, with the product, the enterprise, the production data and its message. Anything
+    may be sent as the code (spaces, dashes, full-width digits, a scanned URL); what is not a code
+    gets ``malformed`` with the reason. Public, and rate limited per client (429 with Retry-After)."""
+    verifier = request.app.state.verifier
+    region_code = region if region and verifier.region_name(region) else None  # unknown regions are dropped
+    answer = verifier.verify(
+        code, QueryContext(Channel.API, region_code=region_code, source=client_address(request)))
+    return answer.to_json()
+
+
+router = Router(path="/", route_handlers=[verify])

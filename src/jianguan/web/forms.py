@@ -1,0 +1,36 @@
+"""What every page form shares: the body type of a form post, and reading numbers and dates
+from its fields with a clear error in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from jianguan.errors import ValidationFailed
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def form_int(value: str | None, english: str, chinese: str) -> int | None:
+    """A whole number from a form field (thousands separators allowed: "1,000"); None when empty."""
+    value = (value or "").strip().replace(",", "").replace("，", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(f"The {english} must be a number.", f"{chinese}应为数字。", code="invalid_number")
+    return int(value)
+
+
+def form_date(value: str | None, english: str, chinese: str) -> dt.date | None:
+    """A date (YYYY-MM-DD) from a form field; None when the field is empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"The {english} must be a date like 2008-03-01.", f"{chinese}应为日期，例如 2008-03-01。",
+                               code="invalid_date") from None

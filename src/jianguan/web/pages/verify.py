@@ -1,0 +1,204 @@
+"""The verification page a phone opens after scanning a label, the report of a fake, and the
+GS1 Digital Link resolver.
+
+``/v/{code}`` accepts anything in place of the code (the verifier says what is wrong with it),
+so no input makes an error page. ``/01/{gtin}/21/{serial}`` answers like ``/v/{serial}``, with
+the statuses a GS1 resolver gives: 404 for what was never issued or belongs to another product,
+410 for what was recalled or destroyed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from jianguan.accounts.models import Role
+from jianguan.enterprises.identifiers import validate_gtin
+from jianguan.enterprises.models import PackagingLevel
+from jianguan.errors import DomainError, ValidationFailed
+from jianguan.reports import services as reports
+from jianguan.storage import reading, transaction
+from jianguan.verify.models import Channel
+from jianguan.verify.services import Answer, QueryContext
+from jianguan.verify.verdict import Decision, Tone, Verdict
+from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal, roles
+from jianguan.web.forms import Form
+from jianguan.web.i18n import language
+
+REPORT_SUFFIX = "/report"
+REPORT_FIELDS = ("code", "place", "region_code", "contact", "description")
+# What the search box may send on to /v/{code} as a path: digits, spaces and dashes only;
+# anything else (a pasted link, letters) is answered on /v itself.
+_CODE_LIKE = re.compile(r"^[0-9\s\-]{1,64}$")
+
+GTIN_MISMATCH = Decision(
+    Verdict.UNKNOWN, Tone.BAD, "监管码与产品不符，谨防假冒", "This code belongs to another product: beware of a fake",
+    "该监管码不属于链接所指的产品，可能是从其他产品上复制的。请保留购物凭证并举报。",
+    "The code does not belong to the product the link names; it may have been copied from another product. "
+    "Keep your receipt and report it.",
+    alarm=True, details={"reason": "gtin_mismatch"},
+)
+
+
+def _verify(request: Request[Any, Any, Any], raw: str, channel: Channel = Channel.WEB) -> Answer:
+    return request.app.state.verifier.verify(raw, QueryContext(channel, source=client_address(request)))
+
+
+def _segment(text: str) -> str:
+    """``text`` as one path segment of ``/v/{code}``."""
+    return quote(text.strip() or "-", safe="")
+
+
+def report_path(answer: Answer) -> str | None:
+    """Where the report button leads for this answer; None when nothing was entered."""
+    text = answer.code or answer.input.strip()
+    return f"/v/{_segment(text)}/report?verdict={answer.verdict.value}" if text else None
+
+
+def _answer_page(request: Request[Any, Any, Any], answer: Answer, *, status_code: int = 200) -> Template:
+    first_at = answer.history.get("first_at")
+    return Template("verify.html", status_code=status_code, context={
+        "answer": answer, "decision": answer.decision, "report_url": report_path(answer),
+        "first_at": dt.datetime.fromisoformat(first_at) if first_at else None, "levels": PackagingLevel,
+    })
+
+
+@get("/v", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+def search(request: Request[Any, Any, Any], code: FromQuery[str | None] = None) -> Template | Redirect:
+    """The search box's target: a code goes on to ``/v/{code}``; anything else is answered here."""
+    text = code or ""
+    if _CODE_LIKE.match(text.strip()):
+        compact = re.sub(r"[\s\-]+", "", text)
+        if compact:
+            return Redirect(f"/v/{compact}", status_code=303)
+    return _answer_page(request, _verify(request, text))
+
+
+# --- reports of fakes -----------------------------------------------------------------------
+
+
+def _report_form(request: Request[Any, Any, Any], values: dict[str, str], verdict: str | None, *,
+                 error: DomainError | None = None) -> Template:
+    message = None
+    if error is not None:
+        message = error.message if language(request) == "en" else error.message_zh
+    return Template("verify_report.html", status_code=error.status_code if error else 200, context={
+        "values": values, "verdict": verdict, "error": message, "action": f"/v/{_segment(values['code'])}/report",
+        "error_field": error.details.get("field") if error else None,
+    })
+
+
+def _verdict(value: str | None) -> str | None:
+    return value if value in {v.value for v in Verdict} else None
+
+
+def _split(path: str) -> tuple[str, bool]:
+    """The code in ``/v/{path}``, and whether the path is its report form (``/v/{code}/report``)."""
+    text = path.removeprefix("/")
+    if text.endswith(REPORT_SUFFIX):
+        return text.removesuffix(REPORT_SUFFIX), True
+    return text, False
+
+
+# One route takes everything under /v/, because what was scanned or pasted may hold slashes
+# (a link, "<script></script>"): a route per segment would answer such input 404.
+@get("/v/{path:path}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+def verify_page(request: Request[Any, Any, Any], path: FromPath[str], verdict: FromQuery[str | None] = None
+                ) -> Template:
+    """``/v/{code}``: the verdict on a code in big words and colour, the advice, then what is known
+    of the product. ``/v/{code}/report``: the report form, with the code filled in."""
+    code, report = _split(path)
+    if report:
+        return _report_form(request, {"code": code[:reports.CODE_MAX]}, _verdict(verdict))
+    return _answer_page(request, _verify(request, code))
+
+
+@post("/v/{path:path}", opt={**PUBLIC, "csrf": True}, include_in_schema=False, sync_to_thread=True)
+def submit_report(request: Request[Any, Any, Any], path: FromPath[str], data: Form) -> Template:
+    """``/v/{code}/report``: record the report; the thank-you page gives its reference number.
+
+    The verdict stored is the one the reporter was shown, which the form carries from the
+    answer page: verifying again here would count the report as one more query of the code.
+    """
+    code, report = _split(path)
+    if not report:
+        raise NotFoundException()
+    values = {name: (data.get(name) or "") for name in REPORT_FIELDS}
+    values["code"] = values["code"] or code
+    verdict = _verdict(data.get("verdict"))
+    try:
+        with transaction(request.app.state.sessions) as session:
+            report = reports.submit_report(
+                session, actor=actor_for(request, current_principal(request)), code=values["code"],
+                place=values["place"], region_code=values["region_code"], contact=values["contact"],
+                description=values["description"], channel=Channel.WEB, verifier_answer_verdict=verdict,
+                master=request.app.state.settings.master_key_bytes())
+            reference = report.reference
+    except ValidationFailed as error:
+        return _report_form(request, values, verdict, error=error)
+    return Template("verify_reported.html", context={"reference": reference})
+
+
+@get("/manage/reports", opt=roles(Role.OPERATOR, Role.REGULATOR), include_in_schema=False, sync_to_thread=True)
+def manage_reports(request: Request[Any, Any, Any]) -> Template:
+    """Reports of fakes in the caller's scope, newest first."""
+    principal = current_principal(request)
+    assert principal is not None  # the guard admitted only logged-in users
+    with reading(request.app.state.sessions) as session:
+        rows = reports.list_reports(session, principal=principal)
+        session.expunge_all()
+    return Template("manage_reports.html", context={"rows": rows, "Verdict": Verdict, "Channel": Channel})
+
+
+# --- GS1 Digital Link -----------------------------------------------------------------------
+
+
+def link_answer(answer: Answer, gtin: str | None) -> tuple[int, Answer]:
+    """The status a GS1 resolver gives for ``answer`` reached through a link naming ``gtin``
+    (14 digits, or None when the link's GTIN is not valid), and the answer to show.
+
+    404: not a well-formed code, never issued, or a code of another product (a copied serial:
+    the answer then says so instead of describing the other product); 410: recalled or
+    destroyed; 200 otherwise.
+    """
+    if answer.verdict in (Verdict.MALFORMED, Verdict.UNKNOWN):
+        return 404, answer
+    product_gtin = (answer.product or {}).get("gtin")
+    if gtin is None or product_gtin != gtin:
+        return 404, replace(answer, decision=GTIN_MISMATCH, product=None, enterprise=None, production=None,
+                            message=None, history={}, gone=False)
+    if answer.gone:
+        return 410, answer
+    return 200, answer
+
+
+def link_response(request: Request[Any, Any, Any], answer: Answer, gtin: str | None) -> Response[Any]:
+    """The resolver's response: JSON when the client asks for it, the answer page otherwise."""
+    status, shown = link_answer(answer, gtin)
+    if "application/json" in request.headers.get("accept", ""):
+        return Response(shown.to_json(), status_code=status, media_type=MediaType.JSON)
+    return _answer_page(request, shown, status_code=status)
+
+
+@get("/01/{gtin:str}/21/{serial:str}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+def digital_link(request: Request[Any, Any, Any], gtin: FromPath[str], serial: FromPath[str]) -> Response[Any]:
+    """GS1 Digital Link: the answer on ``serial`` if it is a code of the product ``gtin``."""
+    try:
+        normalised: str | None = validate_gtin(gtin)
+    except ValidationFailed:
+        normalised = None
+    wants_json = "application/json" in request.headers.get("accept", "")
+    answer = _verify(request, serial, Channel.API if wants_json else Channel.WEB)
+    return link_response(request, answer, normalised)
+
+
+router = Router(path="/", route_handlers=[search, verify_page, submit_report, manage_reports,
+                                          digital_link])

@@ -1,0 +1,56 @@
+"""The per-client rate limit of public routes: a fixed one-minute window per client address.
+
+Litestar's own rate-limit middleware stores each client's history through its store
+interface, serialising it on every request; measured on the empty endpoint it doubled the
+cost of a request (about 560 µs against 1,110 µs under the profiler). Public routes are what
+consumers and scanners hit hardest, so this middleware keeps the counters in a plain dict: the
+event loop runs it on one thread, so it needs no lock. Counters are per process.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from jianguan.errors import RateLimited
+
+WINDOW_SECONDS = 60.0
+
+
+class PublicRateLimit(ASGIMiddleware):
+    """Answers 429 (with Retry-After) to a client that exceeds ``per_minute`` requests to public routes
+    in the current minute; routes that are not public, or marked ``unthrottled``, pass untouched."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self.windows: dict[str, tuple[int, int]] = {}
+        self._window_pruned = -1
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        handler: Any = scope.get("route_handler")
+        opt = handler.opt if handler is not None else {}
+        if opt.get("public") and not opt.get("unthrottled") and not scope["path"].startswith("/static"):
+            self.count(scope.get("client", ("", 0))[0])
+        await next_app(scope, receive, send)
+
+    def count(self, client: str) -> None:
+        """Count one request of ``client``; raise RateLimited when it is over the limit."""
+        now = self.clock()
+        window = int(now // WINDOW_SECONDS)
+        if window != self._window_pruned:  # once a minute, forget the clients of earlier minutes
+            self.windows = {key: value for key, value in self.windows.items() if value[0] == window}
+            self._window_pruned = window
+        seen_window, count = self.windows.get(client, (window, 0))
+        count = count + 1 if seen_window == window else 1
+        self.windows[client] = (window, count)
+        if count > self.per_minute:
+            raise RateLimited(max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))

@@ -1,0 +1,175 @@
+"""The verifier on a real database: verdicts, the query log, exact counts under concurrency."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from jianguan.codes import services as codes
+from jianguan.codes.codec import damm_digit
+from jianguan.storage import reading, transaction
+from jianguan.verify.models import Channel, CodeQueryState, Query
+from jianguan.verify.recorder import QueryRecorder
+from jianguan.verify.services import QueryContext, Verifier
+from tests.functional.test_codes_services import ACTOR, MASTER, codes_of, issue, printer_staff, staff
+from tests.functional.test_codes_services import world as world
+from tests.live import LiveServer
+
+WEB = QueryContext(Channel.WEB, region_code="130111", source="127.0.0.1")
+
+
+def verifier(sessions: sessionmaker[Session]) -> Verifier:
+    return Verifier(sessions, master=MASTER, hash_key=b"k" * 32)
+
+
+def activate(sessions, world, batch, data: codes.ProductionData | None = None, offsets=None) -> None:
+    with transaction(sessions) as session:
+        codes.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
+                       data=data or codes.ProductionData("L7", dt.date(2026, 10, 1), dt.date(2099, 1, 1), "合格"),
+                       offsets=offsets, master=MASTER)
+
+
+def unknown_twin(code: str) -> str:
+    """A well-formed code near ``code`` that was never issued (two digits changed, check digit fixed)."""
+    body = code[:5] + str((int(code[5]) + 1) % 10) + str((int(code[6]) + 3) % 10) + code[7:19]
+    return body + damm_digit(body)
+
+
+def test_every_state_gets_its_verdict_and_is_logged(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=20)
+    with transaction(sessions) as session:
+        codes.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
+                               printed_count=20, spoiled_codes=codes_of(sessions, batch, offset=19, limit=1),
+                               master=MASTER)
+    activate(sessions, world, batch, offsets=[(0, 10)])
+    activate(sessions, world, batch, codes.ProductionData("OLD", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
+             offsets=[(10, 12)])
+    sample = codes_of(sessions, batch, limit=20)
+    v = verifier(sessions)
+    expected = {
+        sample[0]: "genuine", sample[10]: "expired", sample[15]: "not_activated", sample[19]: "spoiled",
+        unknown_twin(sample[0]): "unknown", sample[0][:19] + str((int(sample[0][19]) + 1) % 10): "malformed",
+        "": "malformed", "😀' OR 1=1 --" * 20: "malformed",
+    }
+    for raw, verdict in expected.items():
+        assert v.verify(raw, WEB).verdict.value == verdict, raw
+    answer = v.verify(sample[0], WEB)
+    assert answer.verdict.value == "queried_before"
+    assert answer.history["count_before"] == 1 and answer.history["first_region_name"] == "栾城区"
+    assert answer.production["lot"] == "L7" and answer.product["name"]
+    v.close()
+    with reading(sessions) as session:
+        rows = session.scalars(select(Query).order_by(Query.id)).all()
+        assert [row.verdict for row in rows] == [*expected.values(), "queried_before"]
+        malformed = [row for row in rows if row.verdict == "malformed"]
+        assert all(row.serial is None for row in malformed)
+        assert malformed[-1].raw_input is not None and len(malformed[-1].raw_input) <= 64
+        assert session.get(CodeQueryState, (1, rows[0].serial)).count == 2
+
+
+def test_callers_and_addresses_are_stored_hashed(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=2)
+    v = verifier(sessions)
+    v.verify(codes_of(sessions, batch, limit=1)[0], QueryContext(Channel.SMS, caller="+8613800138000",
+                                                                 source="10.1.2.3"))
+    v.close()
+    with reading(sessions) as session:
+        row = session.scalars(select(Query)).one()
+    assert row.caller_hash and "13800138000" not in row.caller_hash and len(row.caller_hash) == 64
+    assert row.source_hash and "10.1.2.3" not in row.source_hash
+
+
+def test_two_hundred_parallel_queries_count_exactly_two_hundred(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=1)
+    activate(sessions, world, batch)
+    code = codes_of(sessions, batch, limit=1)[0]
+    v = verifier(sessions)
+    v.recorder.start()
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: v.verify(code, WEB), range(200)))
+    v.close()
+    assert sorted(answer.history["count_before"] for answer in answers) == list(range(200))
+    assert sum(answer.verdict.value == "genuine" for answer in answers) == 1
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == 200
+        assert session.get(CodeQueryState, (1, batch.serial_start)).count == 200
+
+
+def test_two_processes_worth_of_recorders_sum_exactly(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=1)
+    activate(sessions, world, batch)
+    code = codes_of(sessions, batch, limit=1)[0]
+    first, second = verifier(sessions), verifier(sessions)  # two processes' worth, one database
+    for _ in range(30):
+        first.verify(code, WEB)
+        second.verify(code, WEB)
+    first.close()
+    second.close()
+    with reading(sessions) as session:
+        assert session.get(CodeQueryState, (1, batch.serial_start)).count == 60
+
+
+def test_a_graceful_stop_writes_everything(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=5)
+    v = verifier(sessions)
+    v.recorder.start()
+    for code in codes_of(sessions, batch, limit=5) * 10:
+        v.verify(code, WEB)
+    v.close()
+    assert v.recorder.pending_rows == 0
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == 50
+
+
+def test_a_failed_flush_keeps_its_rows_and_the_next_one_writes_them(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=1)
+    code = codes_of(sessions, batch, limit=1)[0]
+    failing = threading.Event()
+
+    class FlakySessions:
+        """The real session factory, refusing once, as a database that restarts would."""
+
+        def __call__(self, *args, **kwargs):
+            if failing.is_set():
+                failing.clear()
+                raise ConnectionError("database restarting")
+            return sessions(*args, **kwargs)
+
+    recorder = QueryRecorder(FlakySessions())  # type: ignore[arg-type]
+    v = Verifier(sessions, master=MASTER, hash_key=b"k" * 32, recorder=recorder)
+    v.verify(code, WEB)
+    failing.set()
+    with contextlib.suppress(ConnectionError):
+        recorder.flush()
+    assert recorder.pending_rows == 1
+    assert recorder.flush() == 1
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == 1
+
+
+def test_two_hundred_parallel_http_queries_leave_exactly_two_hundred(live: LiveServer) -> None:
+    code = live.seed.samples["activated_in_part"][0]  # a not-activated code no other test counts
+    with httpx.Client(base_url=live.base_url, timeout=30) as client, ThreadPoolExecutor(20) as pool:
+        responses = list(pool.map(lambda _: client.get(f"/api/v1/verify/{code}"), range(200)))
+    assert all(response.status_code == 200 for response in responses)
+    assert {response.json()["verdict"] for response in responses} == {"not_activated"}
+    from jianguan.codes.codec import decode_code
+    from jianguan.storage import make_engine, session_factory
+
+    engine = make_engine(live.database_url)
+    with reading(session_factory(engine)) as session:
+        key = decode_code(codes.load_keyring(session, master=MASTER), code)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+    count = 0
+    while dt.datetime.now() < deadline and count < 200:
+        with reading(session_factory(engine)) as session:
+            state = session.get(CodeQueryState, key)
+            count = state.count if state else 0
+    engine.dispose()
+    assert count == 200

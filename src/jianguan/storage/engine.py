@@ -52,8 +52,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    # Writers take the write lock at BEGIN; read-only units (see tx.reading) begin deferred,
-    # so that readers never queue behind a writer under WAL.
+    # Writers take the write lock at BEGIN. Read-only units (see tx.reading) begin deferred, so
+    # that readers never queue behind a writer under WAL.
     if connection.get_execution_options().get(READ_ONLY_OPTION):
         connection.exec_driver_sql("BEGIN")
     else:

@@ -237,11 +237,17 @@ class Verifier:
             return None
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
 
-    def verify(self, raw: str, context: QueryContext) -> Answer:
+    def admit(self, context: QueryContext) -> float:
+        """How long to hold this source's answer back (0 for a well-behaved one); raises
+        RateLimited for a source that is blocked (verify/abuse.py). An event-loop caller awaits
+        the delay itself and then calls ``verify(..., admitted=True)``."""
+        return self.abuse.check(self.hashed(context.caller) or self.hashed(context.source))
+
+    def verify(self, raw: str, context: QueryContext, *, admitted: bool = False) -> Answer:
         """The verdict on ``raw`` (whatever was typed or scanned), logged with ``context``. A source that
         sends many malformed or unknown codes is slowed, then refused with RateLimited (verify/abuse.py)."""
         source_key = self.hashed(context.caller) or self.hashed(context.source)
-        if delay := self.abuse.check(source_key):
+        if not admitted and (delay := self.admit(context)):
             time.sleep(delay)
         answer = self._answer(raw, context)
         self.abuse.note(source_key, answer.verdict, context.region_code)

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,27 +138,31 @@ class BatchIndex:
 
 
 def _facts_statement() -> Select[Any]:
-    """Spoiled?, query state and active activation of one code, as one statement. Built once: the
-    hot path only binds values (building and caching an expression per call costs more than the
-    look-ups)."""
+    """Spoiled?, query state and the active activation of one code, as one statement of indexed
+    look-ups. Built once and compiled once per dialect: the hot path runs the SQL on the driver
+    directly (SQLAlchemy's per-execution work cost more than the look-ups themselves)."""
     code = (SpoiledCode.generation == bindparam("g")) & (SpoiledCode.serial == bindparam("s"))
     state = (CodeQueryState.generation == bindparam("g")) & (CodeQueryState.serial == bindparam("s"))
-    active = (select(Activation.id).where(Activation.batch_id == bindparam("b"),
-                                          Activation.serial_start <= bindparam("s"),
-                                          Activation.serial_end > bindparam("s"), Activation.withdrawn_at.is_(None))
-              .order_by(Activation.serial_start.desc()).limit(1).scalar_subquery())
+
+    def active(column: Any) -> Any:
+        return (select(column).where(Activation.batch_id == bindparam("b"), Activation.serial_start <= bindparam("s"),
+                                     Activation.serial_end > bindparam("s"), Activation.withdrawn_at.is_(None))
+                .order_by(Activation.serial_start.desc()).limit(1).scalar_subquery())
+
     return select(
         exists().where(code).label("spoiled"),
         select(CodeQueryState.count).where(state).scalar_subquery().label("count"),
         select(CodeQueryState.first_at).where(state).scalar_subquery().label("first_at"),
         select(CodeQueryState.first_region_code).where(state).scalar_subquery().label("first_region"),
-        active.label("activation_id"),
+        active(Activation.id).label("activation_id"),
+        active(Activation.lot).label("lot"),
+        active(Activation.production_date).label("production_date"),
+        active(Activation.expiry_date).label("expiry_date"),
+        active(Activation.inspection_record).label("inspection_record"),
     )
 
 
 _FACTS = _facts_statement()
-_ACTIVATION = select(Activation.lot, Activation.production_date, Activation.expiry_date,
-                     Activation.inspection_record).where(Activation.id == bindparam("id"))
 _PRODUCT = select(Product.name, Product.specification, Product.gtin).where(Product.id == bindparam("id"))
 _ENTERPRISE = select(Enterprise.id, Enterprise.name, Enterprise.region_code).where(Enterprise.id == bindparam("id"))
 _MESSAGE = (select(Broadcast.text).where(Broadcast.enterprise_id == bindparam("id"), Broadcast.withdrawn_at.is_(None))
@@ -173,17 +178,19 @@ class _Catalog:
         self._lock = threading.Lock()
         self._entries: dict[tuple[int, int], tuple[float, tuple[dict[str, Any], dict[str, Any], str | None]]] = {}
 
-    def describe(self, connection: Connection, product_id: int, enterprise_id: int
+    def describe(self, connect: Callable[[], Connection], product_id: int, enterprise_id: int
                  ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """The product, enterprise and message, from memory when fresh, else read with ``connect``."""
         key = (product_id, enterprise_id)
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
         if entry is not None and now - entry[0] < self._ttl:
             return entry[1]
-        product = connection.execute(_PRODUCT, {"id": product_id}).one()
-        enterprise = connection.execute(_ENTERPRISE, {"id": enterprise_id}).one()
-        message = connection.execute(_MESSAGE, {"id": enterprise_id}).scalar()
+        with connect() as connection:
+            product = connection.execute(_PRODUCT, {"id": product_id}).one()
+            enterprise = connection.execute(_ENTERPRISE, {"id": enterprise_id}).one()
+            message = connection.execute(_MESSAGE, {"id": enterprise_id}).scalar()
         value = ({"name": product.name, "specification": product.specification, "gtin": product.gtin},
                  {"id": enterprise.id, "name": enterprise.name, "region_code": enterprise.region_code}, message)
         with self._lock:
@@ -191,10 +198,20 @@ class _Catalog:
         return value
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
+def _as_utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A stored UTC timestamp as the driver gives it (SQLite: naive text) as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    """A stored date as the driver gives it (SQLite: text) as a date."""
+    if value is None or isinstance(value, dt.date):
         return value
-    return value.replace(tzinfo=dt.UTC)
+    return dt.date.fromisoformat(value)
 
 
 class Verifier:
@@ -210,6 +227,11 @@ class Verifier:
         self._regions: dict[str, str] | None = None
         self.recorder = recorder or QueryRecorder(sessions)
         self._engine: Engine = sessions.kw["bind"]
+        compiled = _FACTS.compile(dialect=self._engine.dialect)
+        self._facts_sql = str(compiled)
+        # The driver's own parameter style: positional (SQLite's "?") or named (psycopg's "%(s)s").
+        self._facts_order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._facts_defaults = dict(compiled.params)  # the LIMIT 1s and the like
         self._catalog = _Catalog()
         self.abuse = abuse or AbuseGuard.disabled()
 
@@ -307,26 +329,34 @@ class Verifier:
         return batch
 
     def _facts(self, batch: _Batch, generation: int, serial: int) -> tuple[CodeFacts, dict[str, Any], Seen]:
-        """Spoilage, activation and query state of one code: one statement of indexed look-ups."""
-        with self._connect() as connection:
-            row = connection.execute(_FACTS, {"g": generation, "s": serial, "b": batch.id}).one()
-            activation = None
-            if row.activation_id is not None:
-                activation = connection.execute(_ACTIVATION, {"id": row.activation_id}).one()
-            product, enterprise, message = self._catalog.describe(connection, batch.product_id, batch.enterprise_id)
-        facts = CodeFacts(issued=True, spoiled=bool(row.spoiled), activated=activation is not None,
-                          expiry_date=activation.expiry_date if activation else None)
+        """Spoilage, activation and query state of one code: one statement on the driver."""
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            values = {**self._facts_defaults, "g": generation, "s": serial, "b": batch.id}
+            cursor.execute(self._facts_sql, tuple(values[name] for name in self._facts_order)
+                           if self._facts_order is not None else values)
+            (spoiled, count, first_at, first_region, activation_id, lot, production_date, expiry_date,
+             inspection_record) = cursor.fetchone()
+            cursor.close()
+            raw.rollback()  # reads only; ends the driver's implicit transaction where it opened one
+        finally:
+            raw.close()  # back to the pool
+        product, enterprise, message = self._catalog.describe(self._connect, batch.product_id, batch.enterprise_id)
+        expiry = _as_date(expiry_date)
+        facts = CodeFacts(issued=True, spoiled=bool(spoiled), activated=activation_id is not None,
+                          expiry_date=expiry)
         fields: dict[str, Any] = {
             "product": {**product, "packaging_level": batch.packaging_level},
             "enterprise": {**enterprise, "region": self.region_name(enterprise["region_code"])},
             "message": message,
         }
-        if activation is not None:
+        if activation_id is not None:
+            made = _as_date(production_date)
             fields["production"] = {
-                "lot": activation.lot, "production_date": activation.production_date.isoformat(),
-                "expiry_date": activation.expiry_date.isoformat() if activation.expiry_date else None,
-                "inspection_record": activation.inspection_record}
-        stored = Seen(int(row.count or 0), _utc(row.first_at), row.first_region)
+                "lot": lot, "production_date": made.isoformat() if made else None,
+                "expiry_date": expiry.isoformat() if expiry else None, "inspection_record": inspection_record}
+        stored = Seen(int(count or 0), _as_utc(first_at), first_region)
         return facts, fields, stored
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ PAGES = (
     ("/enterprises", "入网企业目录 Networked enterprises"),
     ("/login", "登录 Log in"),
     ("/dashboard", "工作台 Dashboard (after login)"),
+    ("/kiosk", "查询终端 In-store query terminal (use the terminal key below)"),
     ("/api/docs", "接口文档 API documentation"),
 )
 

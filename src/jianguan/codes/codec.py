@@ -230,7 +230,11 @@ def encode_serial(key: Key, n: int) -> str:
 
 def decode_code(keyring: Keyring, code: str) -> tuple[int, int]:
     """``(generation, serial)`` of a code as typed or scanned; raises ``MalformedCode``."""
-    parsed = parse_code(code, keyring)
+    return decode_parsed(keyring, parse_code(code, keyring))
+
+
+def decode_parsed(keyring: Keyring, parsed: ParsedCode) -> tuple[int, int]:
+    """``(generation, serial)`` of a code ``parse_code`` accepted with ``keyring``."""
     a, b = _rounds_scalar(keyring[parsed.generation], int(parsed.code[1:10]), int(parsed.code[10:19]), decrypt=True)
     return parsed.generation, a * _HALF + b
 

@@ -19,16 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, exists, select
+from sqlalchemy import Connection, Engine, Select, bindparam, exists, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianguan.codes.codec import Keyring, MalformedCode, decode_code, parse_code
+from jianguan.codes.codec import Keyring, MalformedCode, decode_parsed, parse_code
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
 from jianguan.codes.services import load_keyring
 from jianguan.enterprises.models import Broadcast, Enterprise, Product
 from jianguan.errors import NotFound
 from jianguan.regions.models import Region
 from jianguan.storage.base import utcnow
+from jianguan.storage.driver import DriverReader, DriverStatement
 from jianguan.storage.engine import READ_ONLY_OPTION
 from jianguan.storage.tx import reading
 from jianguan.verify.abuse import AbuseGuard
@@ -37,6 +38,7 @@ from jianguan.verify.recorder import QueryRecorder, Seen
 from jianguan.verify.verdict import CodeFacts, Decision, QueryHistory, Verdict, decide, malformed
 
 MAX_RAW_INPUT = 64  # what a malformed query's log row keeps of the input
+_HASHES_KEPT = 10_000  # caller and address hashes remembered
 
 
 @dataclass(frozen=True)
@@ -139,26 +141,21 @@ class BatchIndex:
 
 def _facts_statement() -> Select[Any]:
     """Spoiled?, query state and the active activation of one code, as one statement of indexed
-    look-ups. Built once and compiled once per dialect: the hot path runs the SQL on the driver
-    directly (SQLAlchemy's per-execution work cost more than the look-ups themselves)."""
-    code = (SpoiledCode.generation == bindparam("g")) & (SpoiledCode.serial == bindparam("s"))
-    state = (CodeQueryState.generation == bindparam("g")) & (CodeQueryState.serial == bindparam("s"))
-
-    def active(column: Any) -> Any:
-        return (select(column).where(Activation.batch_id == bindparam("b"), Activation.serial_start <= bindparam("s"),
-                                     Activation.serial_end > bindparam("s"), Activation.withdrawn_at.is_(None))
-                .order_by(Activation.serial_start.desc()).limit(1).scalar_subquery())
-
-    return select(
-        exists().where(code).label("spoiled"),
-        select(CodeQueryState.count).where(state).scalar_subquery().label("count"),
-        select(CodeQueryState.first_at).where(state).scalar_subquery().label("first_at"),
-        select(CodeQueryState.first_region_code).where(state).scalar_subquery().label("first_region"),
-        active(Activation.id).label("activation_id"),
-        active(Activation.lot).label("lot"),
-        active(Activation.production_date).label("production_date"),
-        active(Activation.expiry_date).label("expiry_date"),
-        active(Activation.inspection_record).label("inspection_record"),
+    look-ups: one row, with the state and the activation outer-joined to it. Built once and
+    compiled once per dialect: the hot path runs it on the driver (storage/driver.py)."""
+    spoiled = exists().where((SpoiledCode.generation == bindparam("g")) & (SpoiledCode.serial == bindparam("s")))
+    state, activation = CodeQueryState.__table__, Activation.__table__
+    active_id = (select(Activation.id)
+                 .where(Activation.batch_id == bindparam("b"), Activation.serial_start <= bindparam("s"),
+                        Activation.serial_end > bindparam("s"), Activation.withdrawn_at.is_(None))
+                 .order_by(Activation.serial_start.desc()).limit(1).scalar_subquery())
+    one = select(literal(1).label("one")).subquery("one")
+    return (
+        select(spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
+               activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
+               activation.c.inspection_record)
+        .select_from(one.outerjoin(state, (state.c.generation == bindparam("g")) & (state.c.serial == bindparam("s")))
+                     .outerjoin(activation, activation.c.id == active_id))
     )
 
 
@@ -227,11 +224,9 @@ class Verifier:
         self._regions: dict[str, str] | None = None
         self.recorder = recorder or QueryRecorder(sessions)
         self._engine: Engine = sessions.kw["bind"]
-        compiled = _FACTS.compile(dialect=self._engine.dialect)
-        self._facts_sql = str(compiled)
-        # The driver's own parameter style: positional (SQLite's "?") or named (psycopg's "%(s)s").
-        self._facts_order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        self._facts_defaults = dict(compiled.params)  # the LIMIT 1s and the like
+        self._facts_statement = DriverStatement(_FACTS, self._engine.dialect)
+        self._reader = DriverReader(self._engine)
+        self._hashes: dict[str, str] = {}
         self._catalog = _Catalog()
         self.abuse = abuse or AbuseGuard.disabled()
 
@@ -254,10 +249,16 @@ class Verifier:
         return self._regions.get(code)
 
     def hashed(self, value: str | None) -> str | None:
-        """A keyed hash of a phone number or address: the same caller can be counted, not named."""
+        """A keyed hash of a phone number or address: the same caller can be counted, not named.
+        Recent ones are remembered (the same clients come back; an HMAC costs microseconds)."""
         if not value:
             return None
-        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+        digest = self._hashes.get(value)
+        if digest is None:
+            if len(self._hashes) >= _HASHES_KEPT:
+                self._hashes.clear()
+            digest = self._hashes[value] = hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+        return digest
 
     def admit(self, context: QueryContext) -> float:
         """How long to hold this source's answer back (0 for a well-behaved one); raises
@@ -268,24 +269,24 @@ class Verifier:
     def verify(self, raw: str, context: QueryContext, *, admitted: bool = False) -> Answer:
         """The verdict on ``raw`` (whatever was typed or scanned), logged with ``context``. A source that
         sends many malformed or unknown codes is slowed, then refused with RateLimited (verify/abuse.py)."""
-        source_key = self.hashed(context.caller) or self.hashed(context.source)
-        if not admitted and (delay := self.admit(context)):
+        caller_hash, source_hash = self.hashed(context.caller), self.hashed(context.source)
+        if not admitted and (delay := self.abuse.check(caller_hash or source_hash)):
             time.sleep(delay)
-        answer = self._answer(raw, context)
-        self.abuse.note(source_key, answer.verdict, context.region_code)
+        answer = self._answer(raw, context, caller_hash, source_hash)
+        self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
         return answer
 
-    def _answer(self, raw: str, context: QueryContext) -> Answer:
+    def _answer(self, raw: str, context: QueryContext, caller_hash: str | None, source_hash: str | None) -> Answer:
         now = utcnow()
         text = raw if isinstance(raw, str) else ""
         row: dict[str, Any] = {"at": now, "channel": context.channel.value, "region_code": context.region_code,
-                               "terminal_id": context.terminal_id, "caller_hash": self.hashed(context.caller),
-                               "source_hash": self.hashed(context.source), "generation": None, "serial": None,
+                               "terminal_id": context.terminal_id, "caller_hash": caller_hash,
+                               "source_hash": source_hash, "generation": None, "serial": None,
                                "raw_input": None}
         keyring = self._keys()
         try:
             parsed = parse_code(text, keyring)
-            generation, serial = decode_code(keyring, parsed.code) if keyring else (int(parsed.code[0]), -1)
+            generation, serial = decode_parsed(keyring, parsed) if keyring else (parsed.generation, -1)
         except MalformedCode as error:
             row.update(raw_input=text[:MAX_RAW_INPUT], verdict=Verdict.MALFORMED.value)
             self.recorder.record(row, None)
@@ -300,16 +301,17 @@ class Verifier:
                           code=parsed.code, grouped=parsed.grouped)
         epoch = self.recorder.epoch
         facts, fields, stored = self._facts(batch, generation, serial)
+        decided: list[Decision] = []
 
-        def history_of(seen: Any) -> QueryHistory:
-            return QueryHistory(seen.count, seen.first_at, seen.first_region_code,
-                                self.region_name(seen.first_region_code))
+        def verdict_for(seen: Seen) -> str:
+            # Decided under the recorder's lock, so the log row says exactly what the caller is told.
+            history = QueryHistory(seen.count, seen.first_at, seen.first_region_code,
+                                   self.region_name(seen.first_region_code))
+            decided.append(decide(facts, history, now.date()))
+            return decided[-1].verdict.value
 
-        seen = self.recorder.record(row, (generation, serial),
-                                    lambda seen: decide(facts, history_of(seen), now.date()).verdict.value,
-                                    stored=stored, epoch=epoch)
-        decision = decide(facts, history_of(seen), now.date())
-        return Answer(decision, input=text[:MAX_RAW_INPUT], code=parsed.code, grouped=parsed.grouped,
+        seen = self.recorder.record(row, (generation, serial), verdict_for, stored=stored, epoch=epoch)
+        return Answer(decided[-1], input=text[:MAX_RAW_INPUT], code=parsed.code, grouped=parsed.grouped,
                       history={"count_before": seen.count,
                                "first_at": seen.first_at.isoformat() if seen.first_at else None,
                                "first_region": seen.first_region_code,
@@ -330,18 +332,8 @@ class Verifier:
 
     def _facts(self, batch: _Batch, generation: int, serial: int) -> tuple[CodeFacts, dict[str, Any], Seen]:
         """Spoilage, activation and query state of one code: one statement on the driver."""
-        raw = self._engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            values = {**self._facts_defaults, "g": generation, "s": serial, "b": batch.id}
-            cursor.execute(self._facts_sql, tuple(values[name] for name in self._facts_order)
-                           if self._facts_order is not None else values)
-            (spoiled, count, first_at, first_region, activation_id, lot, production_date, expiry_date,
-             inspection_record) = cursor.fetchone()
-            cursor.close()
-            raw.rollback()  # reads only; ends the driver's implicit transaction where it opened one
-        finally:
-            raw.close()  # back to the pool
+        (spoiled, count, first_at, first_region, activation_id, lot, production_date, expiry_date,
+         inspection_record) = self._reader.fetchone(self._facts_statement, {"g": generation, "s": serial, "b": batch.id})
         product, enterprise, message = self._catalog.describe(self._connect, batch.product_id, batch.enterprise_id)
         expiry = _as_date(expiry_date)
         facts = CodeFacts(issued=True, spoiled=bool(spoiled), activated=activation_id is not None,
@@ -362,6 +354,7 @@ class Verifier:
     def close(self) -> None:
         """Write every buffered query (a graceful stop loses nothing)."""
         self.recorder.close()
+        self._reader.close()
 
 
 def query_hash_key(secret: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -109,6 +110,10 @@ def _start_verifier(app: Litestar) -> None:
                         abuse=abuse_guard_for(settings, app.state.sessions))
     verifier.recorder.start()
     app.state.verifier = verifier
+    # Everything built so far lives as long as the process: move it out of the collector's reach,
+    # so a full collection walks only what requests create (it walked some 200,000 objects).
+    gc.collect()
+    gc.freeze()
 
 
 def _stop_verifier(app: Litestar) -> None:

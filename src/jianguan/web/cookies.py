@@ -39,7 +39,7 @@ class BrowserCookiesMiddleware(ASGIMiddleware):
     """
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = tuple(f"^{path}" for path in _MACHINE_PATHS)
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith(_MACHINE_PATHS))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         headers: list[tuple[bytes, bytes]] = []

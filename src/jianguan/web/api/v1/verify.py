@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 from litestar import Request, Router, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
+from litestar.response.base import ASGIResponse
 
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
 from jianguan.web.access import PUBLIC, client_address
 
+_JSON = msgspec.json.Encoder()
 
-@get("/verify/{code:str}", opt=PUBLIC, summary="Verify a code / 查询监管码")
+
+@get("/verify/{code:str}", opt=PUBLIC, summary="Verify a code / 查询监管码",
+     responses={200: ResponseSpec(data_container=dict[str, Any], description="The verdict / 查询结果")})
 async def verify(request: Request[Any, Any, Any], code: FromPath[str], region: FromQuery[str | None] = None
-           ) -> dict[str, Any]:
+           ) -> ASGIResponse:
     """The verdict on a code, as every channel gives it: ``malformed``, ``unknown``, ``spoiled``,
     ``not_activated``, ``genuine`` (first query), ``queried_before``, ``recalled``, ``destroyed`` or
     ``expired``, with the product, the enterprise, the production data and its message. Anything
@@ -24,7 +30,9 @@ async def verify(request: Request[Any, Any, Any], code: FromPath[str], region: F
 
     It runs on the event loop rather than in a worker thread: the work is a few hundred
     microseconds of decoding and indexed reads, less than the hand-off to a thread costs. A source
-    the abuse guard slows is held back with a non-blocking sleep, so it never stalls others.
+    the abuse guard slows is held back with a non-blocking sleep, so it never stalls others. The
+    answer is encoded here and handed to the server as it is, skipping the framework's response
+    pipeline (measured at a third of the cost of a verification).
     """
     verifier = request.app.state.verifier
     region_code = region if region and verifier.region_name(region) else None  # unknown regions are dropped
@@ -32,7 +40,7 @@ async def verify(request: Request[Any, Any, Any], code: FromPath[str], region: F
     if delay := verifier.admit(context):
         await asyncio.sleep(delay)
     answer = verifier.verify(code, context, admitted=True)
-    return answer.to_json()
+    return ASGIResponse(body=_JSON.encode(answer.to_json()), media_type="application/json")
 
 
 router = Router(path="/", route_handlers=[verify])

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -38,7 +37,6 @@ from jianguan.verify.models import CodeQueryState, Query
 logger = logging.getLogger("jianguan.verify")
 
 CodeKey = tuple[int, int]
-_FLUSHER_NICE = 10
 
 
 @dataclass
@@ -86,7 +84,6 @@ class QueryRecorder:
             self._thread.start()
 
     def _run(self) -> None:
-        _lower_priority()
         while not self._stopping:
             self._wake.wait(self._interval)
             self._wake.clear()
@@ -219,16 +216,6 @@ class QueryRecorder:
     def pending_rows(self) -> int:
         with self._lock:
             return len(self._rows)
-
-
-def _lower_priority() -> None:
-    """Let the scheduler prefer the threads that answer queries over this one (Linux: a thread has
-    its own nice value). The flusher's database work otherwise competes for the same core as the
-    event loop and held answers back by several milliseconds at every flush."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _FLUSHER_NICE)
-    except (AttributeError, OSError):  # not Linux, or not permitted: run at normal priority
-        pass
 
 
 _ROW_COLUMNS = ("at", "channel", "generation", "serial", "raw_input", "verdict", "region_code", "terminal_id",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.codes import services as codes
 from jianguan.codes.codec import damm_digit
+from jianguan.codes.models import CodeBatch
 from jianguan.storage import reading, transaction
 from jianguan.verify.models import Channel, CodeQueryState, Query
 from jianguan.verify.recorder import QueryRecorder
@@ -99,6 +103,102 @@ def test_two_hundred_parallel_queries_count_exactly_two_hundred(sessions, world)
     with reading(sessions) as session:
         assert session.scalar(select(func.count()).select_from(Query)) == 200
         assert session.get(CodeQueryState, (1, batch.serial_start)).count == 200
+
+
+def mixed_batch(sessions, world) -> tuple[CodeBatch, list[str], dict[str, str]]:
+    """Twenty codes in every state a code's facts can give: activated (with data, twice over
+    a withdrawn activation), expired, not activated, spoiled; and what each is expected to say."""
+    batch = issue(sessions, world, quantity=20)
+    with transaction(sessions) as session:
+        codes.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
+                               printed_count=20, spoiled_codes=codes_of(sessions, batch, offset=19, limit=1),
+                               master=MASTER)
+    activate(sessions, world, batch, offsets=[(0, 10)])
+    activate(sessions, world, batch, codes.ProductionData("OLD", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
+             offsets=[(10, 12)])
+    sample = codes_of(sessions, batch, limit=20)
+    expected = {code: "genuine" for code in sample[:10]} | {code: "expired" for code in sample[10:12]}
+    expected |= {code: "not_activated" for code in sample[12:19]} | {sample[19]: "spoiled"}
+    return batch, sample, expected
+
+
+async def gathered(v: Verifier, raws: list[str]) -> list:
+    return await asyncio.gather(*(v.verify_async(raw, WEB) for raw in raws))
+
+
+def on_a_loop(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine on a fresh event loop in a thread of its own, as a server's loop would
+    (the test's own thread may hold another library's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def test_verifications_on_the_event_loop_share_one_read_and_answer_as_alone(sessions, world) -> None:
+    batch, sample, expected = mixed_batch(sessions, world)
+    reads: list[str] = []
+    alone, together = verifier(sessions), verifier(sessions)
+    for name in ("fetchone", "fetchall"):  # count the statements of the coalesced verifier
+        method = getattr(together._reader, name)
+        setattr(together._reader, name, lambda *args, _method=method, _name=name: reads.append(_name) or _method(*args))
+    raws = [*sample, "not a code", unknown_twin(sample[0]), sample[3]]  # sample[3] twice in one read
+    answers = on_a_loop(lambda: gathered(together, raws))
+    assert reads == ["fetchall" if together._engine.dialect.name == "postgresql" else "fetchone"]
+    assert [answer.verdict.value for answer in answers[:20]] == [expected[code] for code in sample]
+    assert [answer.verdict.value for answer in answers[20:]] == ["malformed", "unknown", "queried_before"]
+    assert answers[22].history["count_before"] == 1
+    together.recorder.flush()  # what the other verifier finds it told
+    for raw, answer in zip(sample, answers, strict=False):  # the same answer as a read of its own
+        own = alone.verify(raw, WEB)
+        assert (own.production, own.product, own.enterprise, own.message) == (
+            answer.production, answer.product, answer.enterprise, answer.message)
+        assert own.verdict.value == ("queried_before" if expected[raw] == "genuine" else expected[raw])
+    together.close()
+    alone.close()
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == len(raws) + len(sample)
+        assert session.get(CodeQueryState, (1, batch.serial_start + 3)).count == 3  # twice together, once alone
+
+
+def test_two_hundred_verifications_on_the_event_loop_count_exactly(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=1)
+    activate(sessions, world, batch)
+    code = codes_of(sessions, batch, limit=1)[0]
+    v = verifier(sessions)
+    v.recorder.start()
+
+    async def waves() -> list:  # four waves of fifty, each sharing a read
+        answers = []
+        for _ in range(4):
+            answers += await gathered(v, [code] * 50)
+        return answers
+
+    answers = on_a_loop(waves)
+    v.close()
+    assert sorted(answer.history["count_before"] for answer in answers) == list(range(200))
+    assert sum(answer.verdict.value == "genuine" for answer in answers) == 1
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == 200
+        assert session.get(CodeQueryState, (1, batch.serial_start)).count == 200
+
+
+def test_a_failed_shared_read_fails_every_verification_in_it_and_logs_none(sessions, world) -> None:
+    _batch, sample, _expected = mixed_batch(sessions, world)
+    v = verifier(sessions)
+
+    def refuse(lookups):
+        raise ConnectionError("database restarting")
+
+    v._coalescer._read = refuse  # a database that goes away under the read
+
+    async def attempt() -> list:
+        return await asyncio.gather(*(v.verify_async(code, WEB) for code in sample[:5]), return_exceptions=True)
+
+    outcomes = on_a_loop(attempt)
+    assert all(isinstance(outcome, ConnectionError) for outcome in outcomes)
+    assert v.recorder.pending_rows == 0
+    v.close()
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == 0
 
 
 def test_two_processes_worth_of_recorders_sum_exactly(sessions, world) -> None:

@@ -144,6 +144,13 @@ class DriverReader:
 
     def fetchone(self, statement: DriverStatement, values: Mapping[str, Any]) -> Any:
         """The first row of ``statement`` for ``values`` (a driver row, or None)."""
+        return self._run(statement, values, many=False)
+
+    def fetchall(self, statement: DriverStatement, values: Mapping[str, Any]) -> list[Any]:
+        """Every row of ``statement`` for ``values`` (driver rows)."""
+        return self._run(statement, values, many=True)
+
+    def _run(self, statement: DriverStatement, values: Mapping[str, Any], *, many: bool) -> Any:
         params = statement.params(values)
         for attempt in (1, 2):
             fairy = self._take()
@@ -151,7 +158,7 @@ class DriverReader:
                 cursor = fairy.dbapi_connection.cursor()
                 try:
                     cursor.execute(statement.sql, params)
-                    row = cursor.fetchone()
+                    result = cursor.fetchall() if many else cursor.fetchone()
                 finally:
                     cursor.close()
                 if self._engine is self._main:
@@ -162,7 +169,7 @@ class DriverReader:
                     raise
                 continue
             self._give_back(fairy)
-            return row
+            return result
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -9,20 +9,35 @@ look-ups), and hands the log row to the ``QueryRecorder``.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import datetime as dt
 import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, exists, literal, select
+import msgspec
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianguan.codes.codec import Keyring, MalformedCode, decode_parsed, parse_code
+from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, parse_code
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
 from jianguan.codes.services import load_keyring
 from jianguan.enterprises.models import Broadcast, Enterprise, Product
@@ -38,6 +53,8 @@ from jianguan.verify.recorder import QueryRecorder, Seen
 from jianguan.verify.verdict import CodeFacts, Decision, QueryHistory, Verdict, decide, malformed
 
 MAX_RAW_INPUT = 64  # what a malformed query's log row keeps of the input
+MAX_COALESCED = 256  # codes whose facts one statement reads at most
+_JSON = msgspec.json.Encoder()
 _HASHES_KEPT = 10_000  # caller and address hashes remembered
 
 
@@ -159,6 +176,44 @@ def _facts_statement() -> Select[Any]:
     )
 
 
+def _facts_of_many_statement(dialect_name: str) -> Select[Any]:
+    """The same facts for many codes at once, in one statement, each row led by the code's index
+    in the request. The codes come as one parameter: a JSON array of ``[generation, serial,
+    batch]`` on SQLite (read by ``json_each``), three arrays on PostgreSQL (read by ``unnest``);
+    on SQLite the rows come back as one JSON array of rows."""
+    if dialect_name == "postgresql":
+        keys: Any = (func.unnest(bindparam("generations", type_=ARRAY(Integer)),
+                                 bindparam("serials", type_=ARRAY(BigInteger)),
+                                 bindparam("batches", type_=ARRAY(Integer)))
+                     .table_valued("g", "s", "b", with_ordinality="i").render_derived(name="keys"))
+    else:
+        each = func.json_each(bindparam("keys")).table_valued("key", "value").alias("each")
+        keys = select(each.c.key.label("i"), func.json_extract(each.c.value, "$[0]").label("g"),
+                      func.json_extract(each.c.value, "$[1]").label("s"),
+                      func.json_extract(each.c.value, "$[2]").label("b")).select_from(each).subquery("keys")
+    k = keys.c
+    spoiled = exists().where((SpoiledCode.generation == k.g) & (SpoiledCode.serial == k.s))
+    state, activation = CodeQueryState.__table__, Activation.__table__
+    candidate = activation.alias("candidate")
+    active_id = (select(candidate.c.id)
+                 .where(candidate.c.batch_id == k.b, candidate.c.serial_start <= k.s, candidate.c.serial_end > k.s,
+                        candidate.c.withdrawn_at.is_(None))
+                 .order_by(candidate.c.serial_start.desc()).limit(1).correlate(keys).scalar_subquery())
+    facts = (
+        select(k.i, spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
+               activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
+               activation.c.inspection_record)
+        .select_from(keys.outerjoin(state, (state.c.generation == k.g) & (state.c.serial == k.s))
+                     .outerjoin(activation, activation.c.id == active_id))
+    )
+    if dialect_name == "postgresql":
+        return facts
+    # SQLite: the rows folded into one JSON value, so the driver steps once for them all (it lets
+    # go of the interpreter lock at every step, and each hand-over costs more than the row).
+    rows = facts.subquery("facts")
+    return select(func.json_group_array(func.json_array(*rows.c)))
+
+
 _FACTS = _facts_statement()
 _PRODUCT = select(Product.name, Product.specification, Product.gtin).where(Product.id == bindparam("id"))
 _ENTERPRISE = select(Enterprise.id, Enterprise.name, Enterprise.region_code).where(Enterprise.id == bindparam("id"))
@@ -211,6 +266,64 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
+@dataclass(frozen=True)
+class _Lookup:
+    """A well-formed, issued code whose facts are still to be read, and its log row so far."""
+
+    row: dict[str, Any]
+    text: str
+    parsed: ParsedCode
+    generation: int
+    serial: int
+    batch: _Batch
+    now: dt.datetime
+    epoch: int
+
+    def values(self) -> dict[str, int]:
+        return {"g": self.generation, "s": self.serial, "b": self.batch.id}
+
+
+class _FactsCoalescer:
+    """Reads the facts of the verifications waiting on an event loop together, in one statement.
+
+    A verification that needs its code's facts parks a future here; the first one in schedules a
+    read for the loop's next turn, and that read takes every look-up parked by then (up to
+    ``MAX_COALESCED`` a statement). Under load the requests of one turn of the loop share a
+    statement, and the per-statement cost (the driver's call and, on PostgreSQL, the round trip)
+    is paid once for all of them; a lone verification waits for nothing but its own read. The read
+    runs on the loop itself: it is a few indexed look-ups, cheaper than a hand-off to a thread.
+    A failed read fails every verification that shared it, and none of them is logged.
+    """
+
+    def __init__(self, read: Callable[[Sequence[_Lookup]], list[Sequence[Any]]]) -> None:
+        self._read = read
+        self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[_Lookup, asyncio.Future[Sequence[Any]]]]] = {}
+
+    def fetch(self, lookup: _Lookup) -> asyncio.Future[Sequence[Any]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Sequence[Any]] = loop.create_future()
+        waiting = self._waiting.setdefault(loop, [])
+        waiting.append((lookup, future))
+        if len(waiting) == 1:
+            loop.call_soon(self._run, loop)
+        return future
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = self._waiting.pop(loop, [])
+        for start in range(0, len(waiting), MAX_COALESCED):
+            chunk = [(lookup, future) for lookup, future in waiting[start:start + MAX_COALESCED] if not future.done()]
+            if not chunk:
+                continue
+            try:
+                rows = self._read([lookup for lookup, _ in chunk])
+            except Exception as error:  # handed to every caller that shared the read
+                for _, future in chunk:
+                    future.set_exception(error)
+                continue
+            for (_, future), row in zip(chunk, rows, strict=True):
+                future.set_result(row)
+
+
 class Verifier:
     """Answers verifications and logs them (one per process; see the module doc)."""
 
@@ -225,6 +338,8 @@ class Verifier:
         self.recorder = recorder or QueryRecorder(sessions)
         self._engine: Engine = sessions.kw["bind"]
         self._facts_statement = DriverStatement(_FACTS, self._engine.dialect)
+        self._facts_of_many = DriverStatement(_facts_of_many_statement(self._engine.dialect.name), self._engine.dialect)
+        self._coalescer = _FactsCoalescer(self._read_facts)
         self._reader = DriverReader(self._engine)
         self._hashes: dict[str, str] = {}
         self._catalog = _Catalog()
@@ -260,23 +375,40 @@ class Verifier:
             digest = self._hashes[value] = hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
         return digest
 
-    def admit(self, context: QueryContext) -> float:
-        """How long to hold this source's answer back (0 for a well-behaved one); raises
-        RateLimited for a source that is blocked (verify/abuse.py). An event-loop caller awaits
-        the delay itself and then calls ``verify(..., admitted=True)``."""
-        return self.abuse.check(self.hashed(context.caller) or self.hashed(context.source))
-
-    def verify(self, raw: str, context: QueryContext, *, admitted: bool = False) -> Answer:
+    def verify(self, raw: str, context: QueryContext) -> Answer:
         """The verdict on ``raw`` (whatever was typed or scanned), logged with ``context``. A source that
-        sends many malformed or unknown codes is slowed, then refused with RateLimited (verify/abuse.py)."""
+        sends many malformed or unknown codes is slowed, then refused with RateLimited (verify/abuse.py).
+        A caller on the event loop uses ``verify_async``."""
         caller_hash, source_hash = self.hashed(context.caller), self.hashed(context.source)
-        if not admitted and (delay := self.abuse.check(caller_hash or source_hash)):
+        if delay := self.abuse.check(caller_hash or source_hash):
             time.sleep(delay)
         answer = self._answer(raw, context, caller_hash, source_hash)
         self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
         return answer
 
+    async def verify_async(self, raw: str, context: QueryContext) -> Answer:
+        """``verify`` for a caller on the event loop: the same answer and log row, but the code's
+        facts are read together with those of every other verification waiting on the loop, in
+        one statement (see ``_FactsCoalescer``). A source the abuse guard slows is held back with
+        a non-blocking sleep, so it never stalls others."""
+        caller_hash, source_hash = self.hashed(context.caller), self.hashed(context.source)
+        if delay := self.abuse.check(caller_hash or source_hash):
+            await asyncio.sleep(delay)
+        step = self._begin(raw, context, caller_hash, source_hash)
+        answer = step if isinstance(step, Answer) else self._finish(step, await self._coalescer.fetch(step))
+        self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
+        return answer
+
     def _answer(self, raw: str, context: QueryContext, caller_hash: str | None, source_hash: str | None) -> Answer:
+        step = self._begin(raw, context, caller_hash, source_hash)
+        if isinstance(step, Answer):
+            return step
+        return self._finish(step, self._reader.fetchone(self._facts_statement, step.values()))
+
+    def _begin(self, raw: str, context: QueryContext, caller_hash: str | None, source_hash: str | None
+               ) -> Answer | _Lookup:
+        """The answer to input that is malformed or was never issued (logged here), or else the
+        look-up that the code's facts will finish."""
         now = utcnow()
         text = raw if isinstance(raw, str) else ""
         row: dict[str, Any] = {"at": now, "channel": context.channel.value, "region_code": context.region_code,
@@ -299,9 +431,13 @@ class Verifier:
             self.recorder.record(row, None)
             return Answer(decide(CodeFacts(issued=False), QueryHistory(), now.date()), input=text[:MAX_RAW_INPUT],
                           code=parsed.code, grouped=parsed.grouped)
-        epoch = self.recorder.epoch
-        facts, fields, stored = self._facts(batch, generation, serial)
-        decided: list[Decision] = []
+        # The epoch before the read: a state read before an eviction is not trusted after it.
+        return _Lookup(row, text[:MAX_RAW_INPUT], parsed, generation, serial, batch, now, self.recorder.epoch)
+
+    def _finish(self, lookup: _Lookup, fetched: Sequence[Any]) -> Answer:
+        """The answer to an issued code, from its facts as read (a row of ``_FACTS``); logged here."""
+        facts, fields, stored = self._facts(lookup.batch, fetched)
+        now, decided = lookup.now, []
 
         def verdict_for(seen: Seen) -> str:
             # Decided under the recorder's lock, so the log row says exactly what the caller is told.
@@ -310,13 +446,34 @@ class Verifier:
             decided.append(decide(facts, history, now.date()))
             return decided[-1].verdict.value
 
-        seen = self.recorder.record(row, (generation, serial), verdict_for, stored=stored, epoch=epoch)
-        return Answer(decided[-1], input=text[:MAX_RAW_INPUT], code=parsed.code, grouped=parsed.grouped,
+        seen = self.recorder.record(lookup.row, (lookup.generation, lookup.serial), verdict_for, stored=stored,
+                                    epoch=lookup.epoch)
+        return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
                       history={"count_before": seen.count,
                                "first_at": seen.first_at.isoformat() if seen.first_at else None,
                                "first_region": seen.first_region_code,
                                "first_region_name": self.region_name(seen.first_region_code)},
                       gone=facts.recalled or facts.destroyed, **fields)
+
+    def _read_facts(self, lookups: Sequence[_Lookup]) -> list[Sequence[Any]]:
+        """The facts of many codes, in order: one statement whatever their number."""
+        if len(lookups) == 1:
+            return [self._reader.fetchone(self._facts_statement, lookups[0].values())]
+        if self._engine.dialect.name == "postgresql":
+            values: dict[str, Any] = {"generations": [lookup.generation for lookup in lookups],
+                                      "serials": [lookup.serial for lookup in lookups],
+                                      "batches": [lookup.batch.id for lookup in lookups]}
+        else:
+            values = {"keys": _JSON.encode([(lookup.generation, lookup.serial, lookup.batch.id)
+                                            for lookup in lookups]).decode()}
+        if self._engine.dialect.name == "postgresql":
+            read = self._reader.fetchall(self._facts_of_many, values)
+        else:
+            read = msgspec.json.decode(self._reader.fetchone(self._facts_of_many, values)[0])
+        rows = sorted(read, key=itemgetter(0))
+        if len(rows) != len(lookups):
+            raise RuntimeError(f"{len(lookups)} codes looked up, {len(rows)} rows read")
+        return [row[1:] for row in rows]
 
     def _connect(self) -> Connection:
         """A Core connection for reads (on SQLite it does not take the write lock)."""
@@ -330,10 +487,10 @@ class Verifier:
             batch = self._batches.find(generation, serial)
         return batch
 
-    def _facts(self, batch: _Batch, generation: int, serial: int) -> tuple[CodeFacts, dict[str, Any], Seen]:
-        """Spoilage, activation and query state of one code: one statement on the driver."""
+    def _facts(self, batch: _Batch, fetched: Sequence[Any]) -> tuple[CodeFacts, dict[str, Any], Seen]:
+        """Spoilage, activation and query state of one code, from its row of ``_FACTS``."""
         (spoiled, count, first_at, first_region, activation_id, lot, production_date, expiry_date,
-         inspection_record) = self._reader.fetchone(self._facts_statement, {"g": generation, "s": serial, "b": batch.id})
+         inspection_record) = fetched
         product, enterprise, message = self._catalog.describe(self._connect, batch.product_id, batch.enterprise_id)
         expiry = _as_date(expiry_date)
         facts = CodeFacts(issued=True, spoiled=bool(spoiled), activated=activation_id is not None,

@@ -89,6 +89,16 @@ def test_callers_and_addresses_are_stored_hashed(sessions, world) -> None:
     assert row.source_hash and "10.1.2.3" not in row.source_hash
 
 
+def test_a_nul_in_the_input_is_logged_and_the_log_goes_on(sessions, world) -> None:
+    batch = issue(sessions, world, quantity=1)
+    v = verifier(sessions)
+    assert v.verify("1234\x005678", WEB).verdict.value == "malformed"
+    v.verify(codes_of(sessions, batch, limit=1)[0], WEB)
+    assert v.recorder.flush() == 2  # PostgreSQL refuses NUL in text: stored, it would fail every flush
+    with reading(sessions) as session:
+        assert session.scalars(select(Query.raw_input).order_by(Query.id)).all() == ["1234\ufffd5678", None]
+
+
 def test_two_hundred_parallel_queries_count_exactly_two_hundred(sessions, world) -> None:
     batch = issue(sessions, world, quantity=1)
     activate(sessions, world, batch)

@@ -60,9 +60,11 @@ class BulkInsert:
 
     ``executemany`` runs the statement once per row, and the driver lets go of the interpreter
     lock at every row: with the query log flushing in a thread beside the event loop, each
-    hand-over delayed an answer. Here the rows travel as one value: on SQLite a JSON array read
-    by ``json_each``, on PostgreSQL one array per column read by ``unnest``. ``on_conflict`` is
-    appended as it is (an upsert's ``ON CONFLICT ... DO UPDATE``, the same in both).
+    hand-over delayed an answer. Here the rows travel as one JSON array of rows, encoded in one
+    call, read by ``json_each`` on SQLite and by ``json_array_elements`` with a cast to each
+    column's type on PostgreSQL (arrays for ``unnest`` were dumped element by element in Python,
+    a third of a flush's time). ``on_conflict`` is appended as it is (an upsert's
+    ``ON CONFLICT ... DO UPDATE``, the same in both).
     """
 
     def __init__(self, table: Table, columns: Sequence[str], dialect: Any, on_conflict: str = "") -> None:
@@ -72,8 +74,8 @@ class BulkInsert:
         # PostgreSQL: the column's own type binds the array; SQLite stores what it is given.
         names = ", ".join(columns)
         if self._postgresql:
-            arrays = ", ".join(f"%(c{i})s::{table.c[name].type.compile(dialect)}[]" for i, name in enumerate(columns))
-            source = f"SELECT * FROM unnest({arrays})"  # noqa: S608 - names from the table metadata
+            fields = ", ".join(f"(value->>{i})::{table.c[name].type.compile(dialect)}" for i, name in enumerate(columns))
+            source = f"SELECT {fields} FROM json_array_elements(%(rows)s::json)"  # noqa: S608 - names from the table metadata
         else:
             fields = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
             # WHERE: an INSERT ... SELECT before ON CONFLICT needs one in SQLite grammar
@@ -95,11 +97,8 @@ class BulkInsert:
         processed = self._processed(rows)
         if not processed:
             return
-        if self._postgresql:
-            columns = {f"c{i}": [row[i] for row in processed] for i in range(len(self._columns))}
-            connection.exec_driver_sql(self.sql, columns)
-        else:
-            connection.exec_driver_sql(self.sql, (msgspec.json.encode(processed).decode(),))
+        rows_json = msgspec.json.encode(processed).decode()
+        connection.exec_driver_sql(self.sql, {"rows": rows_json} if self._postgresql else (rows_json,))
 
 
 class DriverReader:

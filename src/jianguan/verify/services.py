@@ -420,7 +420,9 @@ class Verifier:
             parsed = parse_code(text, keyring)
             generation, serial = decode_parsed(keyring, parsed) if keyring else (parsed.generation, -1)
         except MalformedCode as error:
-            row.update(raw_input=text[:MAX_RAW_INPUT], verdict=Verdict.MALFORMED.value)
+            # PostgreSQL text cannot hold NUL: one such row would fail every flush after it.
+            row.update(raw_input=text[:MAX_RAW_INPUT].replace("\x00", "\N{REPLACEMENT CHARACTER}"),
+                       verdict=Verdict.MALFORMED.value)
             self.recorder.record(row, None)
             return Answer(malformed(error.message_zh, error.message), input=text[:MAX_RAW_INPUT],
                           history={"reason": error.reason})

@@ -33,6 +33,18 @@ def test_bulk_insert_stores_what_the_orm_stores(sessions: sessionmaker[Session],
         assert session.scalar(select(Query.id).where(Query.at == at).order_by(Query.id.desc()).limit(1)) == stored[3].id
 
 
+def test_text_with_a_nul_is_stored_and_found_on_both_databases(sessions: sessionmaker[Session],
+                                                               engine: Engine) -> None:
+    typed = "12\x0034"  # PostgreSQL text cannot hold U+0000: it is stored as U+FFFD there
+    with transaction(sessions) as session:
+        session.add(Query(at=dt.datetime(2026, 11, 30, tzinfo=dt.UTC), channel="api", raw_input=typed,
+                          verdict="malformed"))
+    with reading(sessions) as session:
+        stored = session.scalar(select(Query.raw_input))
+        assert stored == ("12\ufffd34" if engine.dialect.name == "postgresql" else typed)
+        assert session.scalar(select(Query.id).where(Query.raw_input == typed)) is not None
+
+
 def test_bulk_upsert_adds_counts(sessions: sessionmaker[Session], engine: Engine) -> None:
     upsert = BulkInsert(CodeQueryState.__table__, ("generation", "serial", "count", "first_at", "first_region_code",
                                                    "last_at"), engine.dialect,

@@ -288,6 +288,12 @@ def test_a_report_through_the_api_without_a_region_is_for_the_operator(live: Liv
     assert body["reference"] not in live.login("hebei.quality").get("/manage/reports").text
 
 
+def test_a_report_with_a_nul_in_its_text_is_received(live: LiveServer) -> None:
+    made = live.client().post("/api/v1/reports", json={"code": "12\u000034", "place": "某店\u0000", "description": "\u0000"})
+    assert made.status_code == 201, made.text
+    assert made.json()["verdict"] == "malformed"
+
+
 def test_the_report_of_an_unusual_input_keeps_it(live: LiveServer) -> None:
     client = live.client()
     client.get("/")

@@ -2,7 +2,9 @@
 
 SQLite gets WAL (readers never block the writer), foreign keys (off by default in SQLite)
 and a busy timeout (a writer waits for the lock instead of failing at once).
-PostgreSQL goes through psycopg 3.
+PostgreSQL goes through psycopg 3, with strings dumped NUL-free: PostgreSQL text cannot hold
+U+0000, and a string with one (typed, pasted or sent by a client) would fail its statement; it is
+stored with U+FFFD in its place, as SQLite (which keeps NUL) would show it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _postgresql_adapters)
+    return engine
+
+
+def _nul_free(dumper: type) -> type:
+    """A psycopg string dumper that replaces NUL with U+FFFD before dumping."""
+
+    def dump(self: Any, obj: str) -> Any:
+        return dumper.dump(self, obj.replace("\x00", "\N{REPLACEMENT CHARACTER}") if "\x00" in obj else obj)
+
+    return type(f"NulFree{dumper.__name__}", (dumper,), {"dump": dump})
+
+
+def _postgresql_adapters(dbapi_connection: Any, _record: Any) -> None:
+    from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
+
+    for dumper in (StrBinaryDumper, StrDumperUnknown):  # psycopg's defaults for str, binary and text
+        dbapi_connection.adapters.register_dumper(str, _nul_free(dumper))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

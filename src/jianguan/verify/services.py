@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
@@ -181,19 +182,15 @@ def _facts_of_many_statement(dialect_name: str) -> Select[Any]:
     in the request. The codes come as one parameter: a JSON array of ``[generation, serial,
     batch]`` on SQLite (read by ``json_each``), three arrays on PostgreSQL (read by ``unnest``);
     on SQLite the rows come back as one JSON array of rows."""
+    state, activation = CodeQueryState.__table__, Activation.__table__
     if dialect_name == "postgresql":
-        keys: Any = (func.unnest(bindparam("generations", type_=ARRAY(Integer)),
-                                 bindparam("serials", type_=ARRAY(BigInteger)),
-                                 bindparam("batches", type_=ARRAY(Integer)))
-                     .table_valued("g", "s", "b", with_ordinality="i").render_derived(name="keys"))
-    else:
-        each = func.json_each(bindparam("keys")).table_valued("key", "value").alias("each")
-        keys = select(each.c.key.label("i"), func.json_extract(each.c.value, "$[0]").label("g"),
-                      func.json_extract(each.c.value, "$[1]").label("s"),
-                      func.json_extract(each.c.value, "$[2]").label("b")).select_from(each).subquery("keys")
+        return _facts_of_many_postgresql(state, activation)
+    each = func.json_each(bindparam("keys")).table_valued("key", "value").alias("each")
+    keys = select(each.c.key.label("i"), func.json_extract(each.c.value, "$[0]").label("g"),
+                  func.json_extract(each.c.value, "$[1]").label("s"),
+                  func.json_extract(each.c.value, "$[2]").label("b")).select_from(each).subquery("keys")
     k = keys.c
     spoiled = exists().where((SpoiledCode.generation == k.g) & (SpoiledCode.serial == k.s))
-    state, activation = CodeQueryState.__table__, Activation.__table__
     candidate = activation.alias("candidate")
     active_id = (select(candidate.c.id)
                  .where(candidate.c.batch_id == k.b, candidate.c.serial_start <= k.s, candidate.c.serial_end > k.s,
@@ -205,13 +202,37 @@ def _facts_of_many_statement(dialect_name: str) -> Select[Any]:
                activation.c.inspection_record)
         .select_from(keys.outerjoin(state, (state.c.generation == k.g) & (state.c.serial == k.s))
                      .outerjoin(activation, activation.c.id == active_id))
+        .subquery("facts")
     )
-    if dialect_name == "postgresql":
-        return facts
-    # SQLite: the rows folded into one JSON value, so the driver steps once for them all (it lets
-    # go of the interpreter lock at every step, and each hand-over costs more than the row).
-    rows = facts.subquery("facts")
-    return select(func.json_group_array(func.json_array(*rows.c)))
+    # The rows folded into one JSON value, so the driver steps once for them all (it lets go of
+    # the interpreter lock at every step, and each hand-over costs more than the row).
+    return select(func.json_group_array(func.json_array(*facts.c)))
+
+
+def _facts_of_many_postgresql(state: Any, activation: Any) -> Select[Any]:
+    """PostgreSQL's form: each look-up is a LATERAL subquery with LIMIT 1, which the planner cannot
+    flatten into a join, so every code is an index probe whatever the statistics say. Written as
+    joins, a prepared (generic) plan made while the tables were new and empty hashed a sequential
+    scan of the whole query state table for every read, and kept it as the table grew."""
+    keys = (func.unnest(bindparam("generations", type_=ARRAY(Integer)), bindparam("serials", type_=ARRAY(BigInteger)),
+                        bindparam("batches", type_=ARRAY(Integer)))
+            .table_valued("g", "s", "b", with_ordinality="i").render_derived(name="keys"))
+    k = keys.c
+    spoiled = (select(literal(True).label("spoiled")).where(SpoiledCode.generation == k.g, SpoiledCode.serial == k.s)
+               .limit(1).lateral("spoiled"))
+    seen = (select(state.c.count, state.c.first_at, state.c.first_region_code)
+            .where(state.c.generation == k.g, state.c.serial == k.s).limit(1).lateral("seen"))
+    active = (select(activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
+                     activation.c.inspection_record)
+              .where(activation.c.batch_id == k.b, activation.c.serial_start <= k.s, activation.c.serial_end > k.s,
+                     activation.c.withdrawn_at.is_(None))
+              .order_by(activation.c.serial_start.desc()).limit(1).lateral("active"))
+    return (
+        select(k.i, spoiled.c.spoiled.is_not(None), seen.c.count, seen.c.first_at, seen.c.first_region_code,
+               active.c.id, active.c.lot, active.c.production_date, active.c.expiry_date, active.c.inspection_record)
+        .select_from(keys.outerjoin(spoiled, true()).outerjoin(seen, true())
+                     .outerjoin(active, true()))
+    )
 
 
 _FACTS = _facts_statement()

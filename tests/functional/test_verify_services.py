@@ -45,7 +45,9 @@ def unknown_twin(code: str) -> str:
     return body + damm_digit(body)
 
 
-def test_every_state_gets_its_verdict_and_is_logged(sessions, world) -> None:
+def mixed_batch(sessions, world) -> tuple[CodeBatch, list[str], dict[str, str]]:
+    """Twenty codes in every state a code's facts can give: activated, expired, not activated
+    (never, and by a withdrawn activation), spoiled; and what each is expected to say."""
     batch = issue(sessions, world, quantity=20)
     with transaction(sessions) as session:
         codes.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
@@ -54,10 +56,24 @@ def test_every_state_gets_its_verdict_and_is_logged(sessions, world) -> None:
     activate(sessions, world, batch, offsets=[(0, 10)])
     activate(sessions, world, batch, codes.ProductionData("OLD", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
              offsets=[(10, 12)])
+    activate(sessions, world, batch, offsets=[(12, 14)])
+    with transaction(sessions) as session:
+        withdrawn = codes.list_activations(session, principal=staff(world["enterprise"]), batch_id=batch.id)[-1]
+        codes.withdraw_activation(session, actor=ACTOR, principal=staff(world["enterprise"]),
+                                  activation_id=withdrawn.id, reason="贴错标签")
     sample = codes_of(sessions, batch, limit=20)
+    expected = {code: "genuine" for code in sample[:10]} | {code: "expired" for code in sample[10:12]}
+    expected |= {code: "not_activated" for code in sample[12:19]} | {sample[19]: "spoiled"}
+    return batch, sample, expected
+
+
+def test_every_state_gets_its_verdict_and_is_logged(sessions, world) -> None:
+    _batch, sample, _states = mixed_batch(sessions, world)
     v = verifier(sessions)
     expected = {
-        sample[0]: "genuine", sample[10]: "expired", sample[15]: "not_activated", sample[19]: "spoiled",
+        sample[0]: "genuine", sample[10]: "expired", sample[13]: "not_activated",  # withdrawn
+        sample[15]: "not_activated",
+        sample[19]: "spoiled",
         unknown_twin(sample[0]): "unknown", sample[0][:19] + str((int(sample[0][19]) + 1) % 10): "malformed",
         "": "malformed", "😀' OR 1=1 --" * 20: "malformed",
     }
@@ -113,23 +129,6 @@ def test_two_hundred_parallel_queries_count_exactly_two_hundred(sessions, world)
     with reading(sessions) as session:
         assert session.scalar(select(func.count()).select_from(Query)) == 200
         assert session.get(CodeQueryState, (1, batch.serial_start)).count == 200
-
-
-def mixed_batch(sessions, world) -> tuple[CodeBatch, list[str], dict[str, str]]:
-    """Twenty codes in every state a code's facts can give: activated (with data, twice over
-    a withdrawn activation), expired, not activated, spoiled; and what each is expected to say."""
-    batch = issue(sessions, world, quantity=20)
-    with transaction(sessions) as session:
-        codes.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
-                               printed_count=20, spoiled_codes=codes_of(sessions, batch, offset=19, limit=1),
-                               master=MASTER)
-    activate(sessions, world, batch, offsets=[(0, 10)])
-    activate(sessions, world, batch, codes.ProductionData("OLD", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
-             offsets=[(10, 12)])
-    sample = codes_of(sessions, batch, limit=20)
-    expected = {code: "genuine" for code in sample[:10]} | {code: "expired" for code in sample[10:12]}
-    expected |= {code: "not_activated" for code in sample[12:19]} | {sample[19]: "spoiled"}
-    return batch, sample, expected
 
 
 async def gathered(v: Verifier, raws: list[str]) -> list:

@@ -157,24 +157,31 @@ class BatchIndex:
         return batch if serial < batch.end else None
 
 
-def _facts_statement() -> Select[Any]:
-    """Spoiled?, query state and the active activation of one code, as one statement of indexed
-    look-ups: one row, with the state and the activation outer-joined to it. Built once and
-    compiled once per dialect: the hot path runs it on the driver (storage/driver.py)."""
-    spoiled = exists().where((SpoiledCode.generation == bindparam("g")) & (SpoiledCode.serial == bindparam("s")))
+def _facts_select(source: Any, g: Any, s: Any, b: Any, *leading: Any) -> Select[Any]:
+    """Spoiled?, query state and the active activation of the code named by ``g``, ``s`` and
+    ``b`` (bound values, or the columns of ``source``), outer-joined to ``source``: indexed
+    look-ups only. ``leading`` columns come first."""
     state, activation = CodeQueryState.__table__, Activation.__table__
-    active_id = (select(Activation.id)
-                 .where(Activation.batch_id == bindparam("b"), Activation.serial_start <= bindparam("s"),
-                        Activation.serial_end > bindparam("s"), Activation.withdrawn_at.is_(None))
-                 .order_by(Activation.serial_start.desc()).limit(1).scalar_subquery())
-    one = select(literal(1).label("one")).subquery("one")
+    spoiled = exists().where((SpoiledCode.generation == g) & (SpoiledCode.serial == s))
+    candidate = activation.alias("candidate")
+    active_id = (select(candidate.c.id)
+                 .where(candidate.c.batch_id == b, candidate.c.serial_start <= s, candidate.c.serial_end > s,
+                        candidate.c.withdrawn_at.is_(None))
+                 .order_by(candidate.c.serial_start.desc()).limit(1).correlate(source).scalar_subquery())
     return (
-        select(spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
+        select(*leading, spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
                activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
                activation.c.inspection_record)
-        .select_from(one.outerjoin(state, (state.c.generation == bindparam("g")) & (state.c.serial == bindparam("s")))
+        .select_from(source.outerjoin(state, (state.c.generation == g) & (state.c.serial == s))
                      .outerjoin(activation, activation.c.id == active_id))
     )
+
+
+def _facts_statement() -> Select[Any]:
+    """The facts of one code as one statement of indexed look-ups: one row. Built once and
+    compiled once per dialect: the hot path runs it on the driver (storage/driver.py)."""
+    one = select(literal(1).label("one")).subquery("one")
+    return _facts_select(one, bindparam("g"), bindparam("s"), bindparam("b"))
 
 
 def _facts_of_many_statement(dialect_name: str) -> Select[Any]:
@@ -182,28 +189,13 @@ def _facts_of_many_statement(dialect_name: str) -> Select[Any]:
     in the request. The codes come as one parameter: a JSON array of ``[generation, serial,
     batch]`` on SQLite (read by ``json_each``), three arrays on PostgreSQL (read by ``unnest``);
     on SQLite the rows come back as one JSON array of rows."""
-    state, activation = CodeQueryState.__table__, Activation.__table__
     if dialect_name == "postgresql":
-        return _facts_of_many_postgresql(state, activation)
+        return _facts_of_many_postgresql(CodeQueryState.__table__, Activation.__table__)
     each = func.json_each(bindparam("keys")).table_valued("key", "value").alias("each")
     keys = select(each.c.key.label("i"), func.json_extract(each.c.value, "$[0]").label("g"),
                   func.json_extract(each.c.value, "$[1]").label("s"),
                   func.json_extract(each.c.value, "$[2]").label("b")).select_from(each).subquery("keys")
-    k = keys.c
-    spoiled = exists().where((SpoiledCode.generation == k.g) & (SpoiledCode.serial == k.s))
-    candidate = activation.alias("candidate")
-    active_id = (select(candidate.c.id)
-                 .where(candidate.c.batch_id == k.b, candidate.c.serial_start <= k.s, candidate.c.serial_end > k.s,
-                        candidate.c.withdrawn_at.is_(None))
-                 .order_by(candidate.c.serial_start.desc()).limit(1).correlate(keys).scalar_subquery())
-    facts = (
-        select(k.i, spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
-               activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
-               activation.c.inspection_record)
-        .select_from(keys.outerjoin(state, (state.c.generation == k.g) & (state.c.serial == k.s))
-                     .outerjoin(activation, activation.c.id == active_id))
-        .subquery("facts")
-    )
+    facts = _facts_select(keys, keys.c.g, keys.c.s, keys.c.b, keys.c.i).subquery("facts")
     # The rows folded into one JSON value, so the driver steps once for them all (it lets go of
     # the interpreter lock at every step, and each hand-over costs more than the row).
     return select(func.json_group_array(func.json_array(*facts.c)))

@@ -540,7 +540,7 @@ def _malformed(reason: str, **details: object) -> MalformedCode:
     return MalformedCode(public_reason, english.format(**details), chinese.format(**details), **details)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see Answer in verify/services.py
 class ParsedCode:
     """A well-formed code found in what was typed or scanned; ``gtin`` if a GS1 form carried one."""
 
@@ -576,8 +576,11 @@ def parse_code(text: str, keyring: Keyring | None = None) -> ParsedCode:
     With a ``keyring``, a generation it does not hold is refused as well. The check digit is
     tested before the generation, so a typo is reported as a typo rather than as a fake.
     """
-    candidate, gtin = _extract(text.translate(_NORMALISE).strip())
-    compact = _SEPARATORS.sub("", candidate)
+    if len(text) == CODE_LENGTH and text.isascii() and text.isdigit():
+        compact, gtin = text, None  # as scanned or sent by a program: nothing to find or clean
+    else:
+        candidate, gtin = _extract(text.translate(_NORMALISE).strip())
+        compact = _SEPARATORS.sub("", candidate)
     if not compact:
         raise _malformed("empty")
     stray = next((ch for ch in compact if ch not in "0123456789"), None)

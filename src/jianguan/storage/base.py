@@ -42,6 +42,24 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, the text the column stores, in one step: the same text as binding through
+        ``process_bind_param`` and SQLite's DATETIME processor (``YYYY-MM-DD HH:MM:SS.ffffff``),
+        for under half the cost. The query log binds one per row, thousands a second."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: dt.datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is not dt.UTC:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to a UTC column")
+                value = value.astimezone(dt.UTC)
+            return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+        return process
+
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None

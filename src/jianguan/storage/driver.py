@@ -70,7 +70,8 @@ class BulkInsert:
     def __init__(self, table: Table, columns: Sequence[str], dialect: Any, on_conflict: str = "") -> None:
         self._columns = tuple(columns)
         self._postgresql = dialect.name == "postgresql"
-        self._processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+        self._processors = [(i, processor) for i, processor in enumerate(processors) if processor is not None]
         # PostgreSQL: the column's own type binds the array; SQLite stores what it is given.
         names = ", ".join(columns)
         if self._postgresql:
@@ -83,11 +84,11 @@ class BulkInsert:
         self.sql = f"INSERT INTO {table.name} ({names}) {source} {on_conflict}".strip()
 
     def _processed(self, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
-        out = []
+        columns, processors, out = self._columns, self._processors, []
         for row in rows:
-            values = [row.get(name) for name in self._columns]
-            for i, processor in enumerate(self._processors):
-                if processor is not None and values[i] is not None:
+            values = [row.get(name) for name in columns]
+            for i, processor in processors:
+                if values[i] is not None:
                     values[i] = processor(values[i])
             out.append(values)
         return out

@@ -44,7 +44,7 @@ logger = logging.getLogger("jianguan.verify")
 CodeKey = tuple[int, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     count: int
     first_at: dt.datetime | None
@@ -53,7 +53,7 @@ class _State:
     pending_first: bool = False  # this process made the first query and has not written it yet
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see Answer in verify/services.py
 class Seen:
     """A code's query state before the query being recorded."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jianguan.choices import LabelledChoice
 
@@ -40,7 +41,7 @@ ALARM_VERDICTS = frozenset({Verdict.UNKNOWN, Verdict.SPOILED, Verdict.RECALLED, 
                             Verdict.EXPIRED})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see Answer in verify/services.py
 class QueryHistory:
     """What the network knew of earlier queries of the code, before this one."""
 
@@ -50,7 +51,7 @@ class QueryHistory:
     first_region_name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see Answer in verify/services.py
 class CodeFacts:
     """What the store knows of a well-formed code (None fields: not applicable)."""
 
@@ -63,7 +64,7 @@ class CodeFacts:
     destroyed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see Answer in verify/services.py
 class Decision:
     verdict: Verdict
     tone: Tone
@@ -75,12 +76,14 @@ class Decision:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_BEIJING = ZoneInfo("Asia/Shanghai")  # the time people read on every channel
+
+
 def _when(value: dt.datetime | None) -> str:
+    """``2026-11-30 13:41``, Beijing time."""
     if value is None:
         return ""
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(_BEIJING).isoformat(" ", "minutes")[:16]
 
 
 def malformed(reason_zh: str, reason_en: str) -> Decision:
@@ -143,13 +146,13 @@ def decide(facts: CodeFacts, history: QueryHistory, today: dt.date) -> Decision:
             Verdict.GENUINE, Tone.GOOD, "正品，首次查询", "Genuine: first check of this code",
             "这是该监管码的第一次查询。", "This is the first time this code has been checked.", alarm=False,
         )
-    where = history.first_region_name or ""
+    where, when = history.first_region_name or "", _when(history.first_at)
     return Decision(
         Verdict.QUERIED_BEFORE, Tone.CAUTION, f"已被查询 {history.count} 次，谨防假冒",
         f"Checked {history.count} time{'s' if history.count != 1 else ''} before: beware of copies",
-        f"该码首次查询于 {_when(history.first_at)}{('，地点 ' + where) if where else ''}。如果不是您本人查询的，"
+        f"该码首次查询于 {when}{('，地点 ' + where) if where else ''}。如果不是您本人查询的，"
         "该码可能被复制，请谨慎购买。",
-        f"First checked at {_when(history.first_at)}{(' in ' + where) if where else ''}. If that was not you, "
+        f"First checked at {when}{(' in ' + where) if where else ''}. If that was not you, "
         "the code may have been copied: buy with care.",
         alarm=False,
         details={"count": history.count, "first_at": history.first_at.isoformat() if history.first_at else None,

@@ -168,6 +168,20 @@ def test_verifications_on_the_event_loop_share_one_read_and_answer_as_alone(sess
         assert session.get(CodeQueryState, (1, batch.serial_start + 3)).count == 3  # twice together, once alone
 
 
+def test_a_shared_read_of_more_than_its_statement_holds_exactly_answers_each(sessions, world) -> None:
+    # 45 look-ups: SQLite's statement is built for 64 and the rest repeat the last look-up.
+    batch = issue(sessions, world, quantity=45)
+    activate(sessions, world, batch, offsets=[(0, 40)])  # the last five stay unactivated
+    codes = codes_of(sessions, batch, limit=45)
+    v = verifier(sessions)
+    answers = on_a_loop(lambda: gathered(v, codes))
+    assert [answer.verdict.value for answer in answers] == ["genuine"] * 40 + ["not_activated"] * 5
+    assert [answer.code for answer in answers] == codes
+    v.close()
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Query)) == 45
+
+
 def test_two_hundred_verifications_on_the_event_loop_count_exactly(sessions, world) -> None:
     batch = issue(sessions, world, quantity=1)
     activate(sessions, world, batch)

@@ -68,6 +68,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Copy the WAL back into the database every 10,000 pages (about 40 MB) rather than 1,000: the
+    # query log's flushes touch the same pages again and again, and each checkpoint syncs the
+    # file. Measured on the log's flushes of 290 rows: commit 11.6 -> 6.6 µs a row.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 

@@ -120,20 +120,22 @@ class QueryRecorder:
             if full:
                 self._wake.set()
             return Seen(0, None, None)
-        candidate = _State(stored.count, stored.first_at, stored.first_region_code) if stored else None
-        candidate_epoch = epoch
-        while True:
-            with self._lock:
+        candidate, candidate_epoch = stored, epoch
+        with self._lock:
+            while True:
                 state = self._states.get(key)
                 if state is None and candidate is not None and candidate_epoch == self._epoch:
                     # Read before no eviction: nothing this process flushed is missing from it.
-                    state = self._states[key] = candidate
+                    state = self._states[key] = _State(candidate.count, candidate.first_at,
+                                                       candidate.first_region_code)
                 if state is not None:
                     break
-                current_epoch = self._epoch
-            candidate, candidate_epoch = self._read_state(key), current_epoch
-        with self._lock:
-            state = self._states.setdefault(key, state)
+                candidate_epoch = self._epoch
+                self._lock.release()  # read the stored state without holding up other queries
+                try:
+                    candidate = self._read_state(key)
+                finally:
+                    self._lock.acquire()
             self._states.move_to_end(key)
             seen = Seen(state.count, state.first_at, state.first_region_code)
             if verdict_for is not None:
@@ -151,14 +153,14 @@ class QueryRecorder:
             self._wake.set()
         return seen
 
-    def _read_state(self, key: CodeKey) -> _State:
+    def _read_state(self, key: CodeKey) -> Seen:
         with self._sessions() as session:
             row = session.execute(select(CodeQueryState.count, CodeQueryState.first_at,
                                          CodeQueryState.first_region_code)
                                   .where(CodeQueryState.generation == key[0], CodeQueryState.serial == key[1])).first()
         if row is None:
-            return _State(0, None, None)
-        return _State(int(row.count), row.first_at, row.first_region_code)
+            return Seen(0, None, None)
+        return Seen(int(row.count), row.first_at, row.first_region_code)
 
     def flush(self) -> int:
         """Write everything buffered now, in one transaction; return how many rows were written."""

@@ -138,6 +138,14 @@ GTIN = "06901234567892"
 
 def test_format_grouped():
     assert format_grouped("12345678901234567890") == "1234 5678 9012 3456 7890"
+    assert format_grouped("123456789") == "1234 5678 9"  # any length: a partial code read back
+
+
+@given(st.text(alphabet="0123456789", max_size=30))
+def test_format_grouped_is_the_digits_in_fours(digits: str) -> None:
+    grouped = format_grouped(digits)
+    assert grouped.replace(" ", "") == digits
+    assert all(len(group) == 4 for group in grouped.split(" ")[:-1])
 
 
 @pytest.mark.parametrize(

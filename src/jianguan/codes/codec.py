@@ -583,13 +583,13 @@ def parse_code(text: str, keyring: Keyring | None = None) -> ParsedCode:
     else:
         candidate, gtin = _extract(text.translate(_NORMALISE).strip())
         compact = _SEPARATORS.sub("", candidate)
-    if not compact:
-        raise _malformed("empty")
-    stray = next((ch for ch in compact if ch not in "0123456789"), None)
-    if stray is not None:
-        raise _malformed("not_digits", character=stray)
-    if len(compact) != CODE_LENGTH:
-        raise _malformed("wrong_length", length=len(compact))
+        if not compact:
+            raise _malformed("empty")
+        stray = next((ch for ch in compact if ch not in "0123456789"), None)
+        if stray is not None:
+            raise _malformed("not_digits", character=stray)
+        if len(compact) != CODE_LENGTH:
+            raise _malformed("wrong_length", length=len(compact))
     if damm_digit(compact) != "0":
         raise _malformed("bad_check_digit")
     generation = int(compact[0])

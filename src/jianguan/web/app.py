@@ -99,6 +99,9 @@ def create_app(
     return app
 
 
+GC_THRESHOLDS = (20_000, 20, 20)  # the collector's generations (Python's default: 700, 10, 10)
+
+
 def _start_verifier(app: Litestar) -> None:
     """One verifier per process: keyring, batch index and the batched query log writer."""
     from jianguan.verify.abuse import abuse_guard_for
@@ -114,6 +117,12 @@ def _start_verifier(app: Litestar) -> None:
     # so a full collection walks only what requests create (it walked some 200,000 objects).
     gc.collect()
     gc.freeze()
+    # Collect the young generation every 20,000 net allocations of tracked objects, not 700: a
+    # request makes and drops hundreds, so at the default the collector ran every few requests.
+    # Measured with benchmarks/http.py on SQLite: verifications 6.0-6.1k -> 6.4-6.5k req/s, and p99
+    # at 80 % load 7.2 -> 6.7 ms; as fast as with the collector switched off, which is no option
+    # (a cycle would never be freed).
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _stop_verifier(app: Litestar) -> None:

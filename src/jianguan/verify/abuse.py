@@ -134,7 +134,7 @@ class AbuseGuard:
         """After answering: count a malformed or unknown code against the source, and start a block
         (and its one alert) when the count reaches the limit."""
         limits = self.limits
-        if limits is None or not source_key or Verdict(verdict) not in BAD_VERDICTS:
+        if limits is None or not source_key or verdict not in BAD_VERDICTS:  # a Verdict equals its value
             return
         now = self._clock()
         started: BlockStarted | None = None

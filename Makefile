@@ -12,7 +12,7 @@ export JIANGUAN_DATABASE_URL ?= sqlite:///var/jianguan.db
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/jianguan/codes/_ff1_rounds.c
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed / 需要 Python 3.11 或更新版本"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -58,5 +58,5 @@ bench: $(STAMP) ## Run every benchmark and print the measured ratios (see benchm
 	$(BIN)/python -m benchmarks.verify_service --issued 100000000 --queried 1000000
 	$(BIN)/python -m benchmarks.http --issued 100000000
 
-clean: ## Remove the virtual environment and the local database
-	rm -rf $(VENV) var
+clean: ## Remove the virtual environment, the compiled part and the local database
+	rm -rf $(VENV) var src/jianguan/codes/_ff1_rounds*.so

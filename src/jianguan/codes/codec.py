@@ -12,7 +12,9 @@ A code is 20 decimal digits, ``K EEEEEEEEEEEEEEEEEE C``:
 Everything here is pure: no I/O, no database, no clock. Three paths share one definition of FF1:
 ``ff1_encrypt``/``ff1_decrypt`` follow the standard for any radix and length (checked against
 NIST's samples); ``encode_serial``/``decode_code`` do one code with Python integers (verification);
-``encode_serials``/``decode_codes``/``issue_codes`` do whole numpy arrays per AES call (issue).
+``encode_serials``/``decode_codes``/``issue_codes`` do whole numpy arrays per AES call (issue),
+with each round's arithmetic in one compiled pass (``_ff1_rounds.c``) where the install had a C
+compiler, and as numpy passes where it had none (``bulk_path()`` says which).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "Keyring",
     "MalformedCode",
     "ParsedCode",
+    "bulk_path",
     "damm_digit",
     "damm_digits",
     "decode_bodies",
@@ -244,6 +247,16 @@ def decode_parsed(keyring: Keyring, parsed: ParsedCode) -> tuple[int, int]:
 
 _CHUNK = 16384  # items per slice: a slice's blocks and temporaries stay in the CPU's L2 cache
 
+try:  # the round arithmetic in one compiled pass (_ff1_rounds.c), built where a C compiler is
+    from jianguan.codes import _ff1_rounds as _KERNEL
+except ImportError:  # pragma: no cover - no compiler at install: the numpy passes below
+    _KERNEL = None
+
+
+def bulk_path() -> str:
+    """Which bulk FF1 path this installation runs: ``"compiled"`` or ``"numpy"``."""
+    return "numpy" if _KERNEL is None else "compiled"
+
 
 def _rounds_bulk(key: Key, a: np.ndarray, b: np.ndarray, *, decrypt: bool) -> tuple[np.ndarray, np.ndarray]:
     """Ten FF1 rounds over uint32 halves, one AES-ECB call per round over a whole slice.
@@ -303,6 +316,55 @@ def _rounds_bulk(key: Key, a: np.ndarray, b: np.ndarray, *, decrypt: bool) -> tu
     return a_out, b_out
 
 
+def _rounds_compiled(key: Key, values: np.ndarray, *, decrypt: bool, halves: bool = False
+                     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """FF1 over a uint64 array of values (serials or bodies) with the compiled round arithmetic:
+    per slice, ``start`` splits the values and writes the first blocks; each round is one AES-ECB
+    call over the slice and one ``round`` pass, which updates both halves in place and writes the
+    next round's blocks, and the last one writes the joined results (or, with ``halves``, the
+    halves are returned as two uint32 arrays). A value of 10^18 or more raises ValueError."""
+    assert _KERNEL is not None
+    kernel = _KERNEL
+    count = len(values)
+    size = max(1, min(_CHUNK, count))
+    blocks = np.empty(size * 16, dtype=np.uint8)
+    out = np.empty(size * 16 + 15, dtype=np.uint8)  # update_into wants one block of slack
+    left_buf, right_buf = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
+    first_word = key.round_blocks[0].to_bytes(16, "big")[:8]  # the same in every round
+    second_words = [block & 0xFFFF_FFFF_FFFF_FFFF for block in key.round_blocks]
+    order = list(range(_ROUNDS - 1, -1, -1) if decrypt else range(_ROUNDS))
+    following = [second_words[i] for i in order[1:]]  # the constant of the round after each
+    if halves:
+        a_out, b_out = np.empty(count, dtype=np.uint32), np.empty(count, dtype=np.uint32)
+    else:
+        joined = np.empty(count, dtype=np.uint64)
+    aes = key.cipher.encryptor()
+    for start in range(0, count, size):
+        m = min(size, count - start)
+        block, output, left, right = blocks[: m * 16], out[: m * 16], left_buf[:m], right_buf[:m]
+        kernel.start(values[start : start + m], left, right, block, first_word, second_words[order[0]], decrypt)
+        block_data, out_data = block.data, out.data
+        for next_word in following:
+            aes.update_into(block_data, out_data)
+            kernel.round(block, output, left, right, next_word, decrypt)
+        aes.update_into(block_data, out_data)
+        if halves:
+            kernel.round(block, output, left, right, 0, decrypt)
+            np.copyto(a_out[start : start + m], left, casting="unsafe")  # below 10^9
+            np.copyto(b_out[start : start + m], right, casting="unsafe")
+        else:  # the last round writes A * 10^9 + B straight into the result
+            kernel.round(block, output, left, right, 0, decrypt, joined[start : start + m])
+    return (a_out, b_out) if halves else joined
+
+
+def _values(values: np.ndarray) -> np.ndarray:
+    """``values`` as a contiguous one-dimensional uint64 array."""
+    values = np.ascontiguousarray(values, dtype=np.uint64)
+    if values.ndim != 1:
+        raise ValueError("expected a one-dimensional array")
+    return values
+
+
 def _split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values = np.asarray(values, dtype=np.uint64)
     if values.ndim != 1:
@@ -319,11 +381,15 @@ def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def encode_serials(key: Key, serials: np.ndarray) -> np.ndarray:
     """FF1-encrypt a uint64 array of serials to their 18-digit bodies (the ``E`` of each code)."""
+    if _KERNEL is not None:
+        return _rounds_compiled(key, _values(serials), decrypt=False)  # type: ignore[return-value]
     return _join(*_rounds_bulk(key, *_split(serials), decrypt=False))
 
 
 def decode_bodies(key: Key, bodies: np.ndarray) -> np.ndarray:
     """The inverse of ``encode_serials``: serials from a uint64 array of 18-digit bodies."""
+    if _KERNEL is not None:
+        return _rounds_compiled(key, _values(bodies), decrypt=True)  # type: ignore[return-value]
     return _join(*_rounds_bulk(key, *_split(bodies), decrypt=True))
 
 
@@ -442,7 +508,11 @@ def _format_halves(generation: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def issue_codes(key: Key, serials: np.ndarray) -> np.ndarray:
     """The issue pipeline: serials (uint64) to 20-byte codes (``S20``) under ``key``."""
-    return _format_halves(key.generation, *_rounds_bulk(key, *_split(serials), decrypt=False))
+    if _KERNEL is not None:
+        a, b = _rounds_compiled(key, _values(serials), decrypt=False, halves=True)
+    else:
+        a, b = _rounds_bulk(key, *_split(serials), decrypt=False)
+    return _format_halves(key.generation, a, b)
 
 
 def decode_codes(keyring: Keyring, codes: np.ndarray | Sequence[str | bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -478,7 +548,7 @@ def decode_codes(keyring: Keyring, codes: np.ndarray | Sequence[str | bytes]) ->
             index = int(np.argmax(generations == generation))
             return _raise_for(raw[index].decode("ascii"), keyring, index)
         mine = generations == generation
-        serials[mine] = _join(*_rounds_bulk(keyring[generation], a[mine], b[mine], decrypt=True))
+        serials[mine] = decode_bodies(keyring[generation], _join(a[mine], b[mine]))
     return generations, serials
 
 

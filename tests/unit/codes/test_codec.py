@@ -22,6 +22,7 @@ from jianguan.codes.codec import (
     parse_code,
 )
 from jianguan.errors import DomainError
+from tests.unit.codes.paths import PATHS, bulk_path
 
 KEYRING = Keyring([Key(g, bytes([g]) * 32) for g in (1, 2, 3)])
 serials = st.integers(min_value=0, max_value=SERIAL_SPACE - 1)
@@ -89,22 +90,26 @@ def test_decode_inverts_encode(generation, n):
     assert decode_code(KEYRING, format_grouped(code)) == (generation, n)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @settings(max_examples=30)
 @given(generation=generations, values=st.lists(serials, max_size=30))
-def test_issue_pipeline_matches_one_at_a_time(generation, values):
+def test_issue_pipeline_matches_one_at_a_time(path, generation, values):
     key = KEYRING[generation]
     array = np.array(values, dtype=np.uint64)
-    codes = issue_codes(key, array)
-    assert codes.dtype == np.dtype("S20")
-    assert [c.decode() for c in codes.tolist()] == [encode_serial(key, n) for n in values]
-    assert (format_codes(generation, encode_serials(key, array)) == codes).all()
-    found_generations, found_serials = decode_codes(KEYRING, codes)
+    with bulk_path(path):
+        codes = issue_codes(key, array)
+        assert codes.dtype == np.dtype("S20")
+        assert [c.decode() for c in codes.tolist()] == [encode_serial(key, n) for n in values]
+        assert (format_codes(generation, encode_serials(key, array)) == codes).all()
+        found_generations, found_serials = decode_codes(KEYRING, codes)
     assert found_serials.tolist() == values and set(found_generations.tolist()) <= {generation}
 
 
-def test_decode_codes_mixes_generations_and_accepts_str():
+@pytest.mark.parametrize("path", PATHS)
+def test_decode_codes_mixes_generations_and_accepts_str(path):
     codes = [encode_serial(KEYRING[g], n) for g, n in [(1, 5), (3, 7), (1, 9), (2, 0)]]
-    found_generations, found_serials = decode_codes(KEYRING, codes)
+    with bulk_path(path):
+        found_generations, found_serials = decode_codes(KEYRING, codes)
     assert found_generations.tolist() == [1, 3, 1, 2] and found_serials.tolist() == [5, 7, 9, 0]
 
 

@@ -1,6 +1,8 @@
 """FF1 against NIST's published samples, and the fast paths against the general one."""
 
 import json
+import shutil
+import sysconfig
 from pathlib import Path
 
 import fastfpe.ff1
@@ -9,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jianguan.codes import codec
 from jianguan.codes.codec import (
     SERIAL_SPACE,
     Key,
@@ -18,6 +21,7 @@ from jianguan.codes.codec import (
     ff1_decrypt,
     ff1_encrypt,
 )
+from tests.unit.codes.paths import PATHS, bulk_path
 
 SAMPLES = json.loads((Path(__file__).parent / "ff1_nist_samples.json").read_text())["samples"]
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -60,39 +64,82 @@ def test_one_code_path_matches_the_general_algorithm_and_fastfpe(secret, generat
     assert code[1:19] == oracle
 
 
+@pytest.mark.parametrize("path", PATHS)
 @settings(max_examples=30)
 @given(secret=secrets, generation=generations, values=st.lists(serials, max_size=40))
-def test_bulk_path_matches_one_at_a_time(secret, generation, values):
+def test_bulk_path_matches_one_at_a_time(path, secret, generation, values):
     key = Key(generation, secret)
-    bodies = encode_serials(key, np.array(values, dtype=np.uint64))
-    assert [f"{x:018d}" for x in bodies.tolist()] == [encode_serial(key, n)[1:19] for n in values]
-    assert decode_bodies(key, bodies).tolist() == values
+    with bulk_path(path):
+        bodies = encode_serials(key, np.array(values, dtype=np.uint64))
+        assert [f"{x:018d}" for x in bodies.tolist()] == [encode_serial(key, n)[1:19] for n in values]
+        assert decode_bodies(key, bodies).tolist() == values
 
 
-def test_bulk_path_across_slices_and_edges():
+@pytest.mark.parametrize("path", PATHS)
+def test_bulk_path_across_slices_and_edges(path):
     """More items than one slice, with the edges of the serial space, against one at a time."""
     key = Key(5, bytes(range(32)))
     values = np.concatenate(
         [np.arange(40_000, dtype=np.uint64), np.array([SERIAL_SPACE - 1, 10**9 - 1, 10**9], dtype=np.uint64)]
     )
-    bodies = encode_serials(key, values)
-    for i in [0, 1, 16383, 16384, 16385, 39_999, 40_000, 40_001, 40_002]:
-        assert f"{int(bodies[i]):018d}" == encode_serial(key, int(values[i]))[1:19]
-    assert (decode_bodies(key, bodies) == values).all()
+    with bulk_path(path):
+        bodies = encode_serials(key, values)
+        for i in [0, 1, 16383, 16384, 16385, 39_999, 40_000, 40_001, 40_002]:
+            assert f"{int(bodies[i]):018d}" == encode_serial(key, int(values[i]))[1:19]
+        assert (decode_bodies(key, bodies) == values).all()
     assert len(set(bodies.tolist())) == len(values)  # a permutation
 
 
-def test_empty_arrays():
+@settings(max_examples=20)
+@given(secret=secrets, generation=generations, values=st.lists(serials, max_size=60))
+def test_the_two_bulk_paths_agree(secret, generation, values):
+    key, array = Key(generation, secret), np.array(values, dtype=np.uint64)
+    if codec.bulk_path() != "compiled":
+        pytest.skip("the compiled round arithmetic is not built here")
+    with bulk_path("numpy"):
+        expected = encode_serials(key, array)
+    assert (encode_serials(key, array) == expected).all()
+    assert (decode_bodies(key, expected) == array).all()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_empty_arrays(path):
     key = Key(1, bytes(32))
-    assert encode_serials(key, np.array([], dtype=np.uint64)).size == 0
+    with bulk_path(path):
+        assert encode_serials(key, np.array([], dtype=np.uint64)).size == 0
+        assert decode_bodies(key, np.array([], dtype=np.uint64)).size == 0
 
 
-def test_serials_outside_the_space_are_refused():
+@pytest.mark.parametrize("path", PATHS)
+def test_values_outside_the_space_are_refused(path):
     key = Key(1, bytes(32))
     with pytest.raises(ValueError):
         encode_serial(key, SERIAL_SPACE)
-    with pytest.raises(ValueError):
-        encode_serials(key, np.array([SERIAL_SPACE], dtype=np.uint64))
+    with bulk_path(path):
+        for bad in ([SERIAL_SPACE], [1, 2, 2**64 - 1]):
+            with pytest.raises(ValueError, match="10\\^18"):
+                encode_serials(key, np.array(bad, dtype=np.uint64))
+            with pytest.raises(ValueError, match="10\\^18"):
+                decode_bodies(key, np.array(bad, dtype=np.uint64))
+        with pytest.raises(ValueError, match="one-dimensional"):
+            encode_serials(key, np.zeros((2, 2), dtype=np.uint64))
+
+
+def test_the_compiled_round_arithmetic_is_built_where_a_compiler_is():
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}): the numpy passes serve")
+    assert codec.bulk_path() == "compiled"
+
+
+def test_the_compiled_round_refuses_buffers_of_the_wrong_size():
+    if codec._KERNEL is None:
+        pytest.skip("the compiled round arithmetic is not built here")
+    halves = np.zeros(4, dtype=np.uint64)
+    with pytest.raises(ValueError, match="16 bytes"):
+        codec._KERNEL.round(np.zeros(16, dtype=np.uint8), np.zeros(64, dtype=np.uint8), halves, halves.copy(), 0, False)
+    with pytest.raises(ValueError, match="16 bytes"):
+        codec._KERNEL.start(halves, halves.copy(), halves.copy(), np.zeros(16, dtype=np.uint8), bytes(8), 0, False)
 
 
 def test_the_generation_is_the_tweak():

@@ -1,4 +1,4 @@
-/* The arithmetic of one FF1 round over a slice of codes, in one pass (see codec._rounds_bulk).
+/* The arithmetic of one FF1 round over a slice of codes, in one pass (see codec._rounds_compiled).
  *
  * FF1 on 18 digits, as codec.py builds it: each code is two halves below 10^9, and a round
  * hashes one half into an AES block, takes y = the first 8 bytes of the AES output (big-endian)

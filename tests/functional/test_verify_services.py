@@ -39,6 +39,19 @@ def activate(sessions, world, batch, data: codes.ProductionData | None = None, o
                        offsets=offsets, master=MASTER)
 
 
+def one_activated_code(sessions, world) -> tuple[CodeBatch, str]:
+    """A batch of one code, activated, and its code."""
+    batch = issue(sessions, world, quantity=1)
+    activate(sessions, world, batch)
+    return batch, codes_of(sessions, batch, limit=1)[0]
+
+
+def logged(sessions) -> int:
+    """How many queries the log holds."""
+    with reading(sessions) as session:
+        return session.scalar(select(func.count()).select_from(Query))
+
+
 def unknown_twin(code: str) -> str:
     """A well-formed code near ``code`` that was never issued (two digits changed, check digit fixed)."""
     body = code[:5] + str((int(code[5]) + 1) % 10) + str((int(code[6]) + 3) % 10) + code[7:19]
@@ -116,9 +129,7 @@ def test_a_nul_in_the_input_is_logged_and_the_log_goes_on(sessions, world) -> No
 
 
 def test_two_hundred_parallel_queries_count_exactly_two_hundred(sessions, world) -> None:
-    batch = issue(sessions, world, quantity=1)
-    activate(sessions, world, batch)
-    code = codes_of(sessions, batch, limit=1)[0]
+    batch, code = one_activated_code(sessions, world)
     v = verifier(sessions)
     v.recorder.start()
     with ThreadPoolExecutor(16) as pool:
@@ -126,8 +137,8 @@ def test_two_hundred_parallel_queries_count_exactly_two_hundred(sessions, world)
     v.close()
     assert sorted(answer.history["count_before"] for answer in answers) == list(range(200))
     assert sum(answer.verdict.value == "genuine" for answer in answers) == 1
+    assert logged(sessions) == 200
     with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == 200
         assert session.get(CodeQueryState, (1, batch.serial_start)).count == 200
 
 
@@ -163,8 +174,8 @@ def test_verifications_on_the_event_loop_share_one_read_and_answer_as_alone(sess
         assert own.verdict.value == ("queried_before" if expected[raw] == "genuine" else expected[raw])
     together.close()
     alone.close()
+    assert logged(sessions) == len(raws) + len(sample)
     with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == len(raws) + len(sample)
         assert session.get(CodeQueryState, (1, batch.serial_start + 3)).count == 3  # twice together, once alone
 
 
@@ -178,14 +189,11 @@ def test_a_shared_read_of_more_than_its_statement_holds_exactly_answers_each(ses
     assert [answer.verdict.value for answer in answers] == ["genuine"] * 40 + ["not_activated"] * 5
     assert [answer.code for answer in answers] == codes
     v.close()
-    with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == 45
+    assert logged(sessions) == 45
 
 
 def test_two_hundred_verifications_on_the_event_loop_count_exactly(sessions, world) -> None:
-    batch = issue(sessions, world, quantity=1)
-    activate(sessions, world, batch)
-    code = codes_of(sessions, batch, limit=1)[0]
+    batch, code = one_activated_code(sessions, world)
     v = verifier(sessions)
     v.recorder.start()
 
@@ -199,8 +207,8 @@ def test_two_hundred_verifications_on_the_event_loop_count_exactly(sessions, wor
     v.close()
     assert sorted(answer.history["count_before"] for answer in answers) == list(range(200))
     assert sum(answer.verdict.value == "genuine" for answer in answers) == 1
+    assert logged(sessions) == 200
     with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == 200
         assert session.get(CodeQueryState, (1, batch.serial_start)).count == 200
 
 
@@ -220,14 +228,11 @@ def test_a_failed_shared_read_fails_every_verification_in_it_and_logs_none(sessi
     assert all(isinstance(outcome, ConnectionError) for outcome in outcomes)
     assert v.recorder.pending_rows == 0
     v.close()
-    with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == 0
+    assert logged(sessions) == 0
 
 
 def test_two_processes_worth_of_recorders_sum_exactly(sessions, world) -> None:
-    batch = issue(sessions, world, quantity=1)
-    activate(sessions, world, batch)
-    code = codes_of(sessions, batch, limit=1)[0]
+    batch, code = one_activated_code(sessions, world)
     first, second = verifier(sessions), verifier(sessions)  # two processes' worth, one database
     for _ in range(30):
         first.verify(code, WEB)
@@ -246,8 +251,7 @@ def test_a_graceful_stop_writes_everything(sessions, world) -> None:
         v.verify(code, WEB)
     v.close()
     assert v.recorder.pending_rows == 0
-    with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == 50
+    assert logged(sessions) == 50
 
 
 def test_a_failed_flush_keeps_its_rows_and_the_next_one_writes_them(sessions, world) -> None:
@@ -272,8 +276,7 @@ def test_a_failed_flush_keeps_its_rows_and_the_next_one_writes_them(sessions, wo
         recorder.flush()
     assert recorder.pending_rows == 1
     assert recorder.flush() == 1
-    with reading(sessions) as session:
-        assert session.scalar(select(func.count()).select_from(Query)) == 1
+    assert logged(sessions) == 1
 
 
 def test_two_hundred_parallel_http_queries_leave_exactly_two_hundred(live: LiveServer) -> None:

@@ -150,6 +150,8 @@ class Key:
     cipher: Cipher = field(init=False, repr=False, compare=False)
     encrypted_p: bytes = field(init=False, repr=False, compare=False)
     round_blocks: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    first_word: bytes = field(init=False, repr=False, compare=False)
+    second_words: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _local: threading.local = field(init=False, repr=False, compare=False, default_factory=threading.local)
 
     def __post_init__(self) -> None:
@@ -168,6 +170,10 @@ class Key:
         object.__setattr__(self, "cipher", cipher)
         object.__setattr__(self, "encrypted_p", encrypted_p)
         object.__setattr__(self, "round_blocks", blocks)
+        # The bulk paths write a block as two 64-bit words: the first 8 bytes are the same in
+        # every round, the second word is the round's constant XOR the half being hashed.
+        object.__setattr__(self, "first_word", blocks[0].to_bytes(16, "big")[:8])
+        object.__setattr__(self, "second_words", tuple(block & 0xFFFF_FFFF_FFFF_FFFF for block in blocks))
 
     def ecb(self) -> CipherContext:
         """This thread's AES-ECB context. ECB keeps no state between calls, so one context can
@@ -274,9 +280,8 @@ def _rounds_bulk(key: Key, a: np.ndarray, b: np.ndarray, *, decrypt: bool) -> tu
     blocks = np.empty((size, 2), dtype=np.uint64)
     out = np.empty(size * 16 + 15, dtype=np.uint8)  # update_into wants one block of slack
     left_buf, right_buf, q, c = (np.empty(size, dtype=np.uint64) for _ in range(4))
-    raw = [block.to_bytes(16, "big") for block in key.round_blocks]
-    first_word = np.frombuffer(raw[0][:8], dtype=np.uint64)[0]  # the same bytes in every round
-    second_words = [np.uint64(block & 0xFFFF_FFFF_FFFF_FFFF) for block in key.round_blocks]
+    first_word = np.frombuffer(key.first_word, dtype=np.uint64)[0]  # the same bytes in every round
+    second_words = [np.uint64(word) for word in key.second_words]
     half = np.uint64(_HALF)
     order = range(_ROUNDS - 1, -1, -1) if decrypt else range(_ROUNDS)
     aes = key.cipher.encryptor()
@@ -330,10 +335,8 @@ def _rounds_compiled(key: Key, values: np.ndarray, *, decrypt: bool, halves: boo
     blocks = np.empty(size * 16, dtype=np.uint8)
     out = np.empty(size * 16 + 15, dtype=np.uint8)  # update_into wants one block of slack
     left_buf, right_buf = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
-    first_word = key.round_blocks[0].to_bytes(16, "big")[:8]  # the same in every round
-    second_words = [block & 0xFFFF_FFFF_FFFF_FFFF for block in key.round_blocks]
     order = list(range(_ROUNDS - 1, -1, -1) if decrypt else range(_ROUNDS))
-    following = [second_words[i] for i in order[1:]]  # the constant of the round after each
+    following = [key.second_words[i] for i in order[1:]]  # the constant of the round after each
     if halves:
         a_out, b_out = np.empty(count, dtype=np.uint32), np.empty(count, dtype=np.uint32)
     else:
@@ -342,7 +345,8 @@ def _rounds_compiled(key: Key, values: np.ndarray, *, decrypt: bool, halves: boo
     for start in range(0, count, size):
         m = min(size, count - start)
         block, output, left, right = blocks[: m * 16], out[: m * 16], left_buf[:m], right_buf[:m]
-        kernel.start(values[start : start + m], left, right, block, first_word, second_words[order[0]], decrypt)
+        kernel.start(values[start : start + m], left, right, block, key.first_word, key.second_words[order[0]],
+                     decrypt)
         block_data, out_data = block.data, out.data
         for next_word in following:
             aes.update_into(block_data, out_data)
@@ -366,9 +370,7 @@ def _values(values: np.ndarray) -> np.ndarray:
 
 
 def _split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values = np.asarray(values, dtype=np.uint64)
-    if values.ndim != 1:
-        raise ValueError("expected a one-dimensional array")
+    values = _values(values)
     if values.size and values.max() >= SERIAL_SPACE:
         raise ValueError("a serial or body is in [0, 10^18)")
     high = values // np.uint64(_HALF)  # no % : see _divmod
@@ -379,18 +381,28 @@ def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a.astype(np.uint64) * np.uint64(_HALF) + b
 
 
+def _ff1_halves(key: Key, values: np.ndarray, *, decrypt: bool) -> tuple[np.ndarray, np.ndarray]:
+    """FF1 over many values, as the halves (uint32) of the results, on the path installed."""
+    if _KERNEL is not None:
+        return _rounds_compiled(key, _values(values), decrypt=decrypt, halves=True)  # type: ignore[return-value]
+    return _rounds_bulk(key, *_split(values), decrypt=decrypt)
+
+
+def _ff1_joined(key: Key, values: np.ndarray, *, decrypt: bool) -> np.ndarray:
+    """FF1 over many values, as uint64 results, on the path installed."""
+    if _KERNEL is not None:
+        return _rounds_compiled(key, _values(values), decrypt=decrypt)  # type: ignore[return-value]
+    return _join(*_rounds_bulk(key, *_split(values), decrypt=decrypt))
+
+
 def encode_serials(key: Key, serials: np.ndarray) -> np.ndarray:
     """FF1-encrypt a uint64 array of serials to their 18-digit bodies (the ``E`` of each code)."""
-    if _KERNEL is not None:
-        return _rounds_compiled(key, _values(serials), decrypt=False)  # type: ignore[return-value]
-    return _join(*_rounds_bulk(key, *_split(serials), decrypt=False))
+    return _ff1_joined(key, serials, decrypt=False)
 
 
 def decode_bodies(key: Key, bodies: np.ndarray) -> np.ndarray:
     """The inverse of ``encode_serials``: serials from a uint64 array of 18-digit bodies."""
-    if _KERNEL is not None:
-        return _rounds_compiled(key, _values(bodies), decrypt=True)  # type: ignore[return-value]
-    return _join(*_rounds_bulk(key, *_split(bodies), decrypt=True))
+    return _ff1_joined(key, bodies, decrypt=True)
 
 
 # --- Damm check digit ------------------------------------------------------------------------
@@ -508,11 +520,7 @@ def _format_halves(generation: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def issue_codes(key: Key, serials: np.ndarray) -> np.ndarray:
     """The issue pipeline: serials (uint64) to 20-byte codes (``S20``) under ``key``."""
-    if _KERNEL is not None:
-        a, b = _rounds_compiled(key, _values(serials), decrypt=False, halves=True)
-    else:
-        a, b = _rounds_bulk(key, *_split(serials), decrypt=False)
-    return _format_halves(key.generation, a, b)
+    return _format_halves(key.generation, *_ff1_halves(key, serials, decrypt=False))
 
 
 def decode_codes(keyring: Keyring, codes: np.ndarray | Sequence[str | bytes]) -> tuple[np.ndarray, np.ndarray]:

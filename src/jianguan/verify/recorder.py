@@ -50,7 +50,6 @@ class _State:
     first_at: dt.datetime | None
     first_region_code: str | None
     pending: int = 0  # increments not yet written
-    pending_first: bool = False  # this process made the first query and has not written it yet
 
 
 @dataclass(slots=True)  # not frozen: see Answer in verify/services.py
@@ -143,7 +142,6 @@ class QueryRecorder:
             if state.count == 0:
                 state.first_at = row["at"]
                 state.first_region_code = row.get("region_code")
-                state.pending_first = True
             state.count += 1
             state.pending += 1
             self._pending.add(key)
@@ -172,9 +170,8 @@ class QueryRecorder:
                 increments = {}
                 for key in pending:
                     state = self._states[key]
-                    increments[key] = (state.pending, state.first_at, state.first_region_code, state.pending_first)
+                    increments[key] = (state.pending, state.first_at, state.first_region_code)
                     state.pending = 0
-                    state.pending_first = False
             if not rows and not increments:
                 return 0
             try:
@@ -189,10 +186,9 @@ class QueryRecorder:
             except Exception:
                 with self._lock:  # put everything back, ahead of what arrived meanwhile
                     self._rows[:0] = rows
-                    for key, (count, _first_at, _region, first) in increments.items():
+                    for key, (count, _first_at, _region) in increments.items():
                         state = self._states.setdefault(key, _State(count, None, None))
                         state.pending += count
-                        state.pending_first = state.pending_first or first
                         self._pending.add(key)
                 raise
             self._evict()
@@ -244,8 +240,8 @@ class _LogStatements:
                         "count = code_query_states.count + excluded.count, last_at = excluded.last_at")
 
 
-def _count_rows(increments: dict[CodeKey, tuple[int, Any, Any, bool]], last_at: Any) -> list[dict[str, Any]]:
+def _count_rows(increments: dict[CodeKey, tuple[int, Any, Any]], last_at: Any) -> list[dict[str, Any]]:
     """The upsert's rows, in key order (concurrent flushes then lock the codes in the same order)."""
     return [{"generation": key[0], "serial": key[1], "count": count, "first_at": first_at,
              "first_region_code": region, "last_at": last_at or first_at}
-            for key, (count, first_at, region, _first) in sorted(increments.items())]
+            for key, (count, first_at, region) in sorted(increments.items())]

@@ -392,9 +392,8 @@ class Verifier:
         self.recorder = recorder or QueryRecorder(sessions)
         self._engine: Engine = sessions.kw["bind"]
         self._facts_statement = DriverStatement(_FACTS, self._engine.dialect)
-        self._postgresql = self._engine.dialect.name == "postgresql"
         self._facts_of_many = (DriverStatement(_facts_of_many_statement("postgresql"), self._engine.dialect)
-                               if self._postgresql else None)
+                               if self._engine.dialect.name == "postgresql" else None)
         self._facts_of_size: dict[int, tuple[DriverStatement, list[tuple[str, str, str]]]] = {}  # SQLite
         self._coalescer = _FactsCoalescer(self._read_facts)
         self._reader = DriverReader(self._engine)

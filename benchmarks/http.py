@@ -41,11 +41,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from benchmarks.databases import DATABASES
-from benchmarks.network import activate_all, build, issue
+from benchmarks.network import activate_all, bench_sessions, build, issue
 from jianguan.codes.codec import issue_codes
-from jianguan.codes.services import load_keyring
-from jianguan.config import Settings
-from jianguan.storage import make_engine, reading, session_factory
+from jianguan.codes.keyring import keyring
+from jianguan.storage import make_engine, reading
 from jianguan.verify.models import Query
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -78,15 +77,15 @@ delay = function() return delay_ms end
 """
 
 
-def prepare(url: str, issued: int, master: bytes, folder: Path) -> Path:
+def prepare(url: str, issued: int, folder: Path) -> Path:
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = bench_sessions(engine)
     network = build(sessions)
-    batches = [issue(sessions, network, issued // 100, master) for _ in range(100)]
+    batches = [issue(sessions, network, issued // 100) for _ in range(100)]
     for batch in batches:
-        activate_all(sessions, network, batch, master)
+        activate_all(sessions, network, batch)
     with reading(sessions) as session:
-        key = load_keyring(session, master=master)[1]
+        key = keyring(session)[1]
     serials = np.random.default_rng(3).integers(0, issued, size=20_000, dtype=np.int64).astype(np.uint64)
     path = folder / "codes.txt"
     path.write_text("\n".join(code.decode() for code in issue_codes(key, serials)) + "\n")
@@ -144,7 +143,7 @@ def paced_run(url: str, codes_file: Path, folder: Path, aim: float, seconds: int
 
 def rows(url: str) -> int:
     engine = make_engine(url)
-    with reading(session_factory(engine)) as session:
+    with reading(bench_sessions(engine)) as session:
         count = session.scalar(select(func.count()).select_from(Query)) or 0
     engine.dispose()
     return count
@@ -157,12 +156,11 @@ def main() -> None:
     parser.add_argument("--exact", type=int, default=5000, help="verifications of the exactness check")
     parser.add_argument("--databases", nargs="+", choices=sorted(DATABASES), default=list(DATABASES))
     args = parser.parse_args()
-    master = Settings().master_key_bytes()
     results = {}
     for name in args.databases:
         with DATABASES[name]() as url, tempfile.TemporaryDirectory() as folder_name:
             folder = Path(folder_name)
-            codes_file = prepare(url, args.issued, master, folder)
+            codes_file = prepare(url, args.issued, folder)
             port = random.randint(20000, 40000)
             base = f"http://127.0.0.1:{port}"
             server = serve(url, port, folder / "server.log")

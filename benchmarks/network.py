@@ -6,19 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.services import Actor
 from jianguan.catalogue.services import get_category_by_code
-from jianguan.codes import services as codes
+from jianguan.codes.activation import ProductionData, activate
+from jianguan.codes.issue import request_codes
+from jianguan.codes.keyring import KeyService
 from jianguan.codes.models import CodeBatch
+from jianguan.config import Settings
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.identifiers import credit_code_check_character
 from jianguan.enterprises.models import Enterprise
-from jianguan.storage import transaction
+from jianguan.storage import session_factory, transaction
 
 ACTOR = Actor.system("benchmark")
 OPERATOR = Principal(kind="system", id=0, name="benchmark", role=Role.OPERATOR)
@@ -49,14 +52,20 @@ def build(sessions: sessionmaker[Session]) -> BenchNetwork:
         return BenchNetwork(enterprise.id, product.id, staff)
 
 
-def issue(sessions: sessionmaker[Session], network: BenchNetwork, quantity: int, master: bytes) -> CodeBatch:
-    with transaction(sessions) as session:
-        request = codes.request_codes(session, actor=ACTOR, principal=network.staff, product_id=network.product_id,
-                                      quantity=quantity, master=master)
-        return session.scalars(select(CodeBatch).where(CodeBatch.request_id == request.id)).one()
+def bench_sessions(engine: Engine) -> sessionmaker[Session]:
+    """The session factory a benchmark uses: the service's, with the key service of the settings."""
+    return session_factory(engine, keys=KeyService(Settings().master_key_bytes()))
 
 
-def activate_all(sessions: sessionmaker[Session], network: BenchNetwork, batch: CodeBatch, master: bytes) -> None:
+def issue(sessions: sessionmaker[Session], network: BenchNetwork, quantity: int) -> CodeBatch:
     with transaction(sessions) as session:
-        codes.activate(session, actor=ACTOR, principal=network.staff, batch_id=batch.id,
-                       data=codes.ProductionData("BENCH", dt.date(2026, 10, 1), dt.date(2099, 1, 1)), master=master)
+        batch = request_codes(session, actor=ACTOR, principal=network.staff, product_id=network.product_id,
+                              quantity=quantity).batch
+        assert batch is not None  # the network's quota is unbounded
+        return batch
+
+
+def activate_all(sessions: sessionmaker[Session], network: BenchNetwork, batch: CodeBatch) -> None:
+    with transaction(sessions) as session:
+        activate(session, actor=ACTOR, principal=network.staff, batch_id=batch.id,
+                 data=ProductionData("BENCH", dt.date(2026, 10, 1), dt.date(2099, 1, 1)))

@@ -13,9 +13,8 @@ import argparse
 from sqlalchemy import text
 
 from benchmarks.databases import DATABASES
-from benchmarks.network import build, issue
-from jianguan.config import Settings
-from jianguan.storage import make_engine, session_factory
+from benchmarks.network import bench_sessions, build, issue
+from jianguan.storage import make_engine
 
 TARGET = 0.001
 CODE_TABLES = ("code_requests", "code_batches", "serial_counters", "code_keys", "signing_keys")
@@ -40,19 +39,18 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--per-batch", type=int, default=1_000_000)
     args = parser.parse_args()
-    master = Settings().master_key_bytes()
     total = args.batches * args.per_batch
     print(f"issuing {total:,} codes in {args.batches} batches of {args.per_batch:,}")
     print(f"{'database':<12}{'tables':<8}{'bytes before':>14}{'bytes after':>14}{'bytes/code':>14}  target < {TARGET}")
     for name, database in DATABASES.items():
         with database() as url:
             engine = make_engine(url)
-            sessions = session_factory(engine)
+            sessions = bench_sessions(engine)
             network = build(sessions)
-            issue(sessions, network, 1, master)  # keys and counters exist before the measurement
+            issue(sessions, network, 1)  # keys and counters exist before the measurement
             before = {kind: stored_bytes(url, engine, tables) for kind, tables in KINDS.items()}
             for _ in range(args.batches):
-                issue(sessions, network, args.per_batch, master)
+                issue(sessions, network, args.per_batch)
             after = {kind: stored_bytes(url, engine, tables) for kind, tables in KINDS.items()}
             engine.dispose()
             for kind in KINDS:

@@ -17,11 +17,10 @@ import numpy as np
 from sqlalchemy import insert
 
 from benchmarks.databases import DATABASES
-from benchmarks.network import activate_all, build, issue
+from benchmarks.network import activate_all, bench_sessions, build, issue
 from jianguan.codes.codec import decode_code, issue_codes
-from jianguan.codes.services import load_keyring
-from jianguan.config import Settings
-from jianguan.storage import make_engine, reading, session_factory, transaction
+from jianguan.codes.keyring import keyring
+from jianguan.storage import make_engine, reading, transaction
 from jianguan.storage.base import utcnow
 from jianguan.verify.models import Channel, CodeQueryState
 from jianguan.verify.services import QueryContext, Verifier
@@ -29,16 +28,16 @@ from jianguan.verify.services import QueryContext, Verifier
 BATCHES = 100
 
 
-def prepare(url: str, issued: int, queried: int, master: bytes) -> tuple[list[str], list[str]]:
+def prepare(url: str, issued: int, queried: int) -> tuple[list[str], list[str]]:
     """Issue and activate the network; mark ``queried`` codes as queried; return sample codes
     (queried before, and never queried)."""
     engine = make_engine(url)
-    sessions = session_factory(engine)
+    sessions = bench_sessions(engine)
     network = build(sessions)
     per_batch = issued // BATCHES
-    batches = [issue(sessions, network, per_batch, master) for _ in range(BATCHES)]
+    batches = [issue(sessions, network, per_batch) for _ in range(BATCHES)]
     for batch in batches:
-        activate_all(sessions, network, batch, master)
+        activate_all(sessions, network, batch)
     rng = np.random.default_rng(7)
     serials = np.unique(rng.integers(0, per_batch * BATCHES, size=queried, dtype=np.int64))
     now = utcnow()
@@ -48,7 +47,7 @@ def prepare(url: str, issued: int, queried: int, master: bytes) -> tuple[list[st
         with transaction(sessions) as session:
             session.execute(insert(CodeQueryState), rows)
     with reading(sessions) as session:
-        key = load_keyring(session, master=master)[1]
+        key = keyring(session)[1]
     seen = [c.decode() for c in issue_codes(key, serials[:5000].astype(np.uint64))]
     fresh_serials = rng.integers(0, per_batch * BATCHES, size=5000, dtype=np.int64)
     fresh = [c.decode() for c in issue_codes(key, fresh_serials.astype(np.uint64))]
@@ -62,16 +61,15 @@ def main() -> None:
     parser.add_argument("--queried", type=int, default=1_000_000)
     parser.add_argument("--count", type=int, default=20_000)
     args = parser.parse_args()
-    master = Settings().master_key_bytes()
     print(f"network: {args.issued:,} codes issued in {BATCHES} batches, {args.queried:,} queried before; "
           f"verifying {args.count:,} random codes, one thread")
     print(f"{'database':<12}{'verifications/s':>16}{'decode only/s':>15}{'ratio':>8}")
     for name, database in DATABASES.items():
         with database() as url:
-            seen, fresh = prepare(url, args.issued, args.queried, master)
+            seen, fresh = prepare(url, args.issued, args.queried)
             engine = make_engine(url)
-            sessions = session_factory(engine)
-            verifier = Verifier(sessions, master=master, hash_key=b"bench")
+            sessions = bench_sessions(engine)
+            verifier = Verifier(sessions, hash_key=b"bench")
             verifier.recorder.start()
             sample = [random.choice(seen if i % 2 else fresh) for i in range(args.count)]
             verifier.verify(sample[0], QueryContext(Channel.API))  # load keys, batches and regions
@@ -81,10 +79,10 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             verifier.close()
             with reading(sessions) as session:
-                keyring = load_keyring(session, master=master)
+                ring = keyring(session)
             start = time.perf_counter()
             for code in sample:
-                decode_code(keyring, code)
+                decode_code(ring, code)
             floor = time.perf_counter() - start
             engine.dispose()
             print(f"{name:<12}{args.count / elapsed:>16,.0f}{args.count / floor:>15,.0f}{floor / elapsed:>8.2f}",

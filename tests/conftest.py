@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from jianguan.codes.keyring import KeyService
+from jianguan.config import Settings
 from jianguan.storage import make_engine, migrate, normalise_url, session_factory
 from tests import pg
 from tests.live import LiveServer, demo_seed, start_server
@@ -121,9 +123,13 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+TEST_MASTER = Settings().master_key_bytes()  # what the tests' servers and commands derive too
+
+
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
+    """The session factory of a test's database, with a key service as the app and the commands make."""
+    return session_factory(engine, keys=KeyService(TEST_MASTER))
 
 
 @pytest.fixture

@@ -1,32 +1,72 @@
-"""A separate process that issues code batches, for the concurrency test (imported by spawn)."""
+"""Separate processes that race for the network's limits, for the concurrency tests (imported by spawn).
+
+Each worker makes its own engine and session factory, as a server process does, waits at the
+barrier with the others, and then calls the service once or a few times.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from jianguan.accounts.models import Role
+from jianguan.accounts.principal import Principal
+from jianguan.audit.services import Actor
+from jianguan.codes.delivery import start_download
+from jianguan.codes.issue import request_codes
+from jianguan.codes.keyring import KeyService
+from jianguan.config import Settings
+from jianguan.errors import DomainError
+from jianguan.storage import make_engine, session_factory, transaction
+
+ACTOR = Actor.system("worker")
+
+
+@contextmanager
+def _sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
+    try:
+        yield session_factory(engine, keys=KeyService(Settings().master_key_bytes()))
+    finally:
+        engine.dispose()
 
 
 def issue_many(database_url: str, product_id: int, quantities: list[int], barrier: Any) -> list[int]:
     """Wait for every worker, then request (and so issue) one batch per quantity; return batch ids."""
-    from sqlalchemy import select
-
-    from jianguan.accounts.models import Role
-    from jianguan.accounts.principal import Principal
-    from jianguan.audit.services import Actor
-    from jianguan.codes.models import CodeBatch
-    from jianguan.codes.services import request_codes
-    from jianguan.config import Settings
-    from jianguan.storage import make_engine, session_factory, transaction
-
-    engine = make_engine(database_url)
-    sessions = session_factory(engine)
-    master = Settings().master_key_bytes()
     operator = Principal(kind="system", id=0, name="worker", role=Role.OPERATOR)
     batch_ids = []
-    barrier.wait()
-    for quantity in quantities:
-        with transaction(sessions) as session:
-            request = request_codes(session, actor=Actor.system("worker"), principal=operator, product_id=product_id,
-                                    quantity=quantity, master=master)
-            batch_ids.append(session.scalar(select(CodeBatch.id).where(CodeBatch.request_id == request.id)))
-    engine.dispose()
+    with _sessions(database_url) as sessions:
+        barrier.wait()
+        for quantity in quantities:
+            with transaction(sessions) as session:
+                made = request_codes(session, actor=ACTOR, principal=operator, product_id=product_id,
+                                     quantity=quantity)
+                assert made.batch is not None
+                batch_ids.append(made.batch.id)
     return batch_ids
+
+
+def request_once(database_url: str, enterprise_id: int, product_id: int, quantity: int, barrier: Any) -> str:
+    """Wait for every worker, then request ``quantity`` codes as the enterprise; return the status."""
+    staff = Principal(kind="system", id=0, name="worker", role=Role.MANUFACTURER, enterprise_id=enterprise_id)
+    with _sessions(database_url) as sessions:
+        barrier.wait()
+        with transaction(sessions) as session:
+            made = request_codes(session, actor=ACTOR, principal=staff, product_id=product_id, quantity=quantity)
+            return str(made.request.status)
+
+
+def download_once(database_url: str, batch_id: int, printer_id: int, limit: int, barrier: Any) -> str:
+    """Wait for every worker, then download the batch's code file as its printer: "ok" or the refusal."""
+    printer = Principal(kind="system", id=0, name="worker", role=Role.PRINTER, printer_id=printer_id)
+    with _sessions(database_url) as sessions:
+        barrier.wait()
+        try:
+            with transaction(sessions) as session:
+                start_download(session, actor=ACTOR, principal=printer, batch_id=batch_id, limit=limit)
+        except DomainError as error:
+            return error.code
+    return "ok"

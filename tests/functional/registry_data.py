@@ -17,7 +17,7 @@ from jianguan.catalogue.services import get_category_by_code
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_character
 from jianguan.enterprises.models import Enterprise
-from jianguan.regions.services import descendant_codes
+from jianguan.regions.tree import region_tree
 
 ACTOR = Actor("user:tester", "127.0.0.1")
 OPERATOR = Principal(kind="user", id=1, name="tester", role=Role.OPERATOR)
@@ -40,7 +40,7 @@ def gtin13() -> str:
 def regulator(session: Session, region_code: str, agency: Agency) -> Principal:
     return Principal(kind="user", id=2, name=f"reg-{region_code}-{agency}", role=Role.REGULATOR,
                      region_code=region_code, agency=agency,
-                     region_codes=frozenset(descendant_codes(session, region_code)))
+                     region_codes=region_tree(session).descendants(region_code))
 
 
 def manufacturer(enterprise_id: int) -> Principal:

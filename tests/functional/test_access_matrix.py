@@ -1,15 +1,17 @@
-"""Every protected route, called by every kind of caller: nobody outside a route's roles or
-scope gets data or changes anything (信息保密).
+"""Every route, called by every kind of caller: nobody outside a route's roles or scope gets data
+or changes anything (信息保密).
 
-The routes come from the application itself, so a route added later is covered without
-editing this file. Unauthenticated calls get 401 (API) or a redirect to the login page;
-callers of a role the route does not admit get 403; a manufacturer aimed at another
-enterprise's objects and a county regulator aimed at another county get 403 or 404 and never
-see a name of what they may not see; and the audit log shows that no call changed anything.
+The routes come from the application itself, so a route added later is covered without editing
+this file, and the access matrix (``access_table.MATRIX``) must name it. Unauthenticated calls
+get 401 (API) or a redirect to the login page; callers of a role the route does not admit get
+403; within a route's roles, the matrix says who reaches each object and who sees each listed
+one, and everyone else gets 404 (never 403, never a glimpse); and the audit log shows that no
+call changed anything.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +31,10 @@ from jianguan.merchants.models import Merchant
 from jianguan.printers.models import Printer
 from jianguan.storage import make_engine, reading, session_factory
 from jianguan.terminals.models import Terminal
+from jianguan.trace.models import Packing
 from jianguan.web.access import is_framework_route
 from jianguan.web.app import create_app
+from tests.functional.access_table import CALLERS, MATRIX, PUBLIC, Listing, Unscoped
 from tests.live import LiveServer
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
@@ -50,22 +54,23 @@ class Route:
         return PARAM.sub(lambda match: str(ids[match.group(1)]), self.path)
 
 
-def protected_routes() -> list[Route]:
+def app_routes() -> list[Route]:
+    """Every route of the app but the framework's and the static files: public ones with no roles."""
     app = create_app(Settings(database_url="sqlite:///:memory:"), check_database=False)
     routes = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             methods = set(handler.http_methods) - {"OPTIONS", "HEAD"}
-            if not methods or handler.opt.get("public") or is_framework_route(route.path, methods):
+            if not methods or is_framework_route(route.path, methods) or route.path.startswith("/static"):
                 continue
-            if route.path.startswith("/static"):
-                continue
+            admitted = frozenset() if handler.opt.get("public") else frozenset(handler.opt["roles"])
             for method in sorted(methods):
-                routes.append(Route(method, route.path, frozenset(handler.opt["roles"])))
+                routes.append(Route(method, route.path, admitted))
     return routes
 
 
-ROUTES = protected_routes()
+ALL_ROUTES = app_routes()
+ROUTES = [route for route in ALL_ROUTES if route.roles]
 # Logging out ends the caller's own session, so the sweeps below leave it out (it is a
 # protected route all the same, and the unauthenticated sweep covers it).
 SWEPT = [route for route in ROUTES if route.path != "/logout"]
@@ -99,12 +104,19 @@ def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
         # distributor in 长安区 (outside the county regulator's 栾城区, not the merchant's own shop).
         printer_id = session.scalar(select(func.max(Printer.id))) + 1000
         merchant_id = session.scalar(select(Merchant.id).where(Merchant.name == "河北农资连锁有限公司"))
+        huayin = session.scalar(select(Printer.id).where(Printer.name == "石家庄华印票证印刷有限公司"))
+        packed = session.scalars(select(Packing).order_by(Packing.container_serial, Packing.serial).limit(2)).all()
     engine.dispose()
     yield {
         "ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
                 "request_id": request.id, "api_key_id": key.id, "user_id": 1, "category_id": 1,
                 "terminal_id": terminal.id, "printer_id": printer_id, "merchant_id": merchant_id,
                 "code": live.seed.samples["case"][0]},
+        # The matrix's targets: the same objects, and the real printer.
+        "matrix_ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
+                       "request_id": request.id, "api_key_id": key.id, "printer_id": huayin,
+                       "merchant_id": merchant_id, "code": live.seed.samples["case"][0],
+                       "product_id": batch.product_id, "packed": len(packed)},
         "zhenwei_markers": ("珍味", credit_code),
         "outside_luancheng": [e.name for e in ENTERPRISES if e.region != "130111"],
         "names": names,
@@ -253,4 +265,91 @@ def test_a_county_regulator_sees_nothing_outside_its_county_and_agency(live: Liv
             assert name not in response.text, (route, name)
     own = client.get("/api/v1/manage/enterprises").text
     assert "栾城恒温电热毯厂" in own
+    assert audit_count(live) == before, audit_actions_since(live, before)
+
+
+# --- the access matrix ------------------------------------------------------------------------------
+
+
+def test_the_matrix_names_every_route() -> None:
+    """A route with no row in the matrix (or a row for a route that is gone) fails here: adding an
+    area means adding its rows (CONTRIBUTING.md)."""
+    keys = {f"{route.method} {route.path}" for route in ALL_ROUTES}
+    protected = {f"{route.method} {route.path}" for route in ROUTES}
+    assert set(MATRIX) == protected, (sorted(protected - set(MATRIX)), sorted(set(MATRIX) - protected))
+    assert keys - protected == PUBLIC, (sorted(keys - protected - PUBLIC), sorted(PUBLIC - (keys - protected)))
+    for key, rule in MATRIX.items():
+        assert not isinstance(rule, Unscoped) or rule.why, key
+
+
+def matrix_clients(live: LiveServer) -> dict[str, httpx.Client]:
+    clients = {}
+    for name, (kind, who, _role) in CALLERS.items():
+        if kind == "user":
+            clients[name] = live.login(who)
+        else:
+            role, index = who.split(":")
+            clients[name] = live.key_client(live.seed.apikeys[role][int(index)])
+    return clients
+
+
+def matrix_body(route: Route, ids: dict[str, Any], container: str, contents: list[str]) -> dict[str, Any]:
+    """A body that passes validation, so that the call reaches the scope check."""
+    made = {
+        "/api/v1/code-requests": {"product_id": ids["product_id"], "quantity": 10},
+        "/codes/requests": {"product_id": str(ids["product_id"]), "quantity": "10", "packaging_level": "item"},
+        "/api/v1/packings": {"container": container, "contents": contents},
+        "/api/v1/packings/unpack": {"container": container, "contents": contents},
+        "/codes/batches/{batch_id:int}/packings": {"container": container, "contents": "\n".join(contents)},
+        "/api/v1/enterprises/{enterprise_id:int}/broadcast": {"text": "冒名播报"},
+        "/manage/enterprises/{enterprise_id:int}/broadcast": {"text": "冒名播报"},
+    }
+    return made.get(route.path, BODIES.get(route.path, {} if route.is_api else {"name": "x"}))
+
+
+def matrix_call(client: httpx.Client, route: Route, url: str, body: dict[str, Any]) -> httpx.Response:
+    if route.method == "GET":
+        return client.get(url)
+    if route.is_api:
+        return client.request(route.method, url, json=body)
+    return client.request(route.method, url, data=body)
+
+
+def test_the_access_matrix(live: LiveServer, facts: dict[str, Any]) -> None:
+    """Every row, every caller the route's roles admit: the ones the row names reach the object (or
+    see the listed one), every other is answered 404 and sees nothing of it; nothing changes."""
+    ids = facts["matrix_ids"]
+    container, contents = live.seed.samples["case"][0], live.seed.samples["packed"][:1]
+    alert = hashlib.sha256(b"demo probing source").hexdigest()[:12]
+    clients = matrix_clients(live)
+    before = audit_count(live)
+    failures = []
+    for route in ROUTES:
+        rule = MATRIX[f"{route.method} {route.path}"]
+        if isinstance(rule, Unscoped):
+            continue
+        admitted = [name for name, (_kind, _who, role) in CALLERS.items() if role in route.roles]
+        query = rule.query.format(**ids)
+        url = route.url(ids) + (f"?{query}" if query else "")
+        body = matrix_body(route, ids, container, contents)
+        for name in admitted:
+            if isinstance(rule, Listing):
+                response = matrix_call(clients[name], route, url, body)
+                if response.status_code != 200:
+                    failures.append((route.path, name, response.status_code))
+                    continue
+                for marker, seers in rule.rows.items():
+                    shown = marker.format(alert=alert) in response.text
+                    if shown != (name in seers):
+                        failures.append((route.path, name, marker, "shown" if shown else "missing"))
+                continue
+            inside = name in rule.reach
+            if inside and rule.acts:
+                continue  # acting for real would change the demo network; the areas' own tests do that
+            response = matrix_call(clients[name], route, url, body)
+            if inside and (response.status_code != 200 or rule.marker not in response.text):
+                failures.append((route.path, name, response.status_code, "should reach"))
+            if not inside and (response.status_code != 404 or (rule.marker and rule.marker in response.text)):
+                failures.append((route.path, name, response.status_code, "should be 404"))
+    assert not failures, failures
     assert audit_count(live) == before, audit_actions_since(live, before)

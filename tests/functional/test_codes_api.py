@@ -443,7 +443,7 @@ def test_page_forms(fengsui: httpx.Client, huayin: httpx.Client) -> None:
     # A code activated above cannot be reported spoiled; the printer is told so and nothing changes.
     refused_printing = huayin.post(f"{batch_path}/printing", data={
         "csrf_token": huayin.cookies["jg_csrf"], "printed_count": "1000", "spoiled_codes": codes[3]})
-    assert refused_printing.status_code == 400 and "已激活" in refused_printing.text
+    assert refused_printing.status_code == 409 and "已激活" in refused_printing.text
     printed = huayin.post(f"{batch_path}/printing", data={
         "csrf_token": huayin.cookies["jg_csrf"], "printed_count": "1000", "spoiled_codes": f"{codes[950]}\n\n"})
     assert printed.status_code == 303

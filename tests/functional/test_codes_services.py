@@ -6,30 +6,41 @@ import datetime as dt
 import io
 import multiprocessing
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.models import AuditRecord
 from jianguan.audit.services import Actor, verify_chain
-from jianguan.codes import services as codes
+from jianguan.codes import activation as activations
+from jianguan.codes import delivery, lookup
+from jianguan.codes import issue as issuing
 from jianguan.codes.codec import decode_code
 from jianguan.codes.files import verify_code_file
+from jianguan.codes.keyring import KeyService, key_service, keyring, public_signing_keys
 from jianguan.codes.keys import decode_public_key
-from jianguan.codes.models import Activation, CodeBatch, CodeRequest, RequestStatus, SerialCounter
-from jianguan.config import Settings
+from jianguan.codes.models import (
+    Activation,
+    CodeBatch,
+    CodeDownload,
+    CodeRequest,
+    RequestStatus,
+    SerialCounter,
+)
+from jianguan.enterprises.models import Enterprise
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jianguan.storage import reading, transaction
-from tests.functional.issuing_worker import issue_many
+from jianguan.trace import services as trace
+from tests.functional.issuing_worker import download_once, issue_many, request_once
 from tests.functional.registry_data import make_enterprise, make_printer, make_product
 
-MASTER = Settings().master_key_bytes()
 ACTOR = Actor("user:test", "127.0.0.1")
 OPERATOR = Principal(kind="user", id=0, name="op", role=Role.OPERATOR)
-DATA = codes.ProductionData("L1", dt.date(2026, 10, 1), dt.date(2027, 10, 1), "检验合格")
+DATA = activations.ProductionData("L1", dt.date(2026, 10, 1), dt.date(2027, 10, 1), "检验合格")
 
 
 def staff(enterprise_id: int) -> Principal:
@@ -57,15 +68,16 @@ def world(sessions: sessionmaker[Session]) -> Iterator[dict[str, int]]:
 def issue(sessions: sessionmaker[Session], world: dict[str, int], quantity: int = 100, level: str = "item",
           printer: bool = True) -> CodeBatch:
     with transaction(sessions) as session:
-        request = codes.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
-                                      product_id=world["product"], quantity=quantity, packaging_level=level,
-                                      printer_id=world["printer"] if printer else None, master=MASTER)
-        return session.scalars(select(CodeBatch).where(CodeBatch.request_id == request.id)).one()
+        made = issuing.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
+                                     product_id=world["product"], quantity=quantity, packaging_level=level,
+                                     printer_id=world["printer"] if printer else None)
+        assert made.batch is not None and made.batch.request_id == made.request.id
+        return made.batch
 
 
 def codes_of(sessions: sessionmaker[Session], batch: CodeBatch, offset: int = 0, limit: int = 10) -> list[str]:
     with reading(sessions) as session:
-        return codes.batch_codes(session, principal=OPERATOR, batch_id=batch.id, master=MASTER, offset=offset,
+        return lookup.batch_codes(session, principal=OPERATOR, batch_id=batch.id, offset=offset,
                                  limit=limit)
 
 
@@ -80,46 +92,45 @@ def test_request_within_quota_is_issued_at_once_as_one_row(sessions, world) -> N
     with reading(sessions) as session:
         assert session.scalar(select(func.count()).select_from(CodeBatch)) == 1
         assert session.get(SerialCounter, 1).next_serial == 5000
-        from jianguan.enterprises.models import Enterprise
-
         assert session.get(Enterprise, world["enterprise"]).codes_issued_on is not None
     sample = codes_of(sessions, batch, offset=4990, limit=10)
     with reading(sessions) as session:
-        keyring = codes.load_keyring(session, master=MASTER)
-    assert [decode_code(keyring, code)[1] for code in sample] == list(range(4990, 5000))
+        ring = keyring(session)
+    assert [decode_code(ring, code)[1] for code in sample] == list(range(4990, 5000))
 
 
 def test_request_above_quota_waits_for_the_operator(sessions, world) -> None:
     with transaction(sessions) as session:
-        request = codes.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
-                                      product_id=world["product"], quantity=1_500_000, master=MASTER)
-        request_id = request.id
+        made = issuing.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
+                                     product_id=world["product"], quantity=1_500_000)
+        request, request_id = made.request, made.request.id
+        assert made.batch is None
         assert RequestStatus(request.status) is RequestStatus.PENDING
     with transaction(sessions) as session, pytest.raises(ValidationFailed):
-        codes.decide_request(session, actor=ACTOR, request_id=request_id, approve=False, reason=" ", master=MASTER)
+        issuing.decide_request(session, actor=ACTOR, request_id=request_id, approve=False, reason=" ")
     with transaction(sessions) as session:
-        codes.decide_request(session, actor=ACTOR, request_id=request_id, approve=True, master=MASTER)
+        issuing.decide_request(session, actor=ACTOR, request_id=request_id, approve=True)
     with reading(sessions) as session:
         assert RequestStatus(session.get(CodeRequest, request_id).status) is RequestStatus.ISSUED
         assert session.scalar(select(CodeBatch.quantity)) == 1_500_000
     with transaction(sessions) as session, pytest.raises(Conflict):
-        codes.decide_request(session, actor=ACTOR, request_id=request_id, approve=True, master=MASTER)
+        issuing.decide_request(session, actor=ACTOR, request_id=request_id, approve=True)
 
 
-@pytest.mark.parametrize("quantity", [0, -5, codes.MAX_REQUEST_QUANTITY + 1])
+@pytest.mark.parametrize("quantity", [0, -5, issuing.MAX_REQUEST_QUANTITY + 1])
 def test_bad_quantities_change_nothing(sessions, world, quantity: int) -> None:
     before = audit_count(sessions)
     with transaction(sessions) as session, pytest.raises(ValidationFailed) as error:
-        codes.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]), product_id=world["product"],
-                            quantity=quantity, master=MASTER)
+        issuing.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]), product_id=world["product"],
+                            quantity=quantity)
     assert error.value.message_zh
     assert audit_count(sessions) == before
 
 
 def test_another_enterprise_cannot_request_for_a_product_not_its_own(sessions, world) -> None:
     with transaction(sessions) as session, pytest.raises(NotFound):
-        codes.request_codes(session, actor=ACTOR, principal=staff(world["other"]), product_id=world["product"],
-                            quantity=10, master=MASTER)
+        issuing.request_codes(session, actor=ACTOR, principal=staff(world["other"]), product_id=world["product"],
+                            quantity=10)
 
 
 def test_printer_without_valid_filing_cannot_be_named(sessions, world) -> None:
@@ -128,8 +139,8 @@ def test_printer_without_valid_filing_cannot_be_named(sessions, world) -> None:
         unfiled = make_printer(session, filing=False).id
     for printer_id in (expired, unfiled):
         with transaction(sessions) as session, pytest.raises(ValidationFailed) as error:
-            codes.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
-                                product_id=world["product"], quantity=10, printer_id=printer_id, master=MASTER)
+            issuing.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
+                                product_id=world["product"], quantity=10, printer_id=printer_id)
         assert error.value.code == "printer_not_filed"
 
 
@@ -155,29 +166,60 @@ def test_sixteen_processes_issue_disjoint_ranges_and_lose_none(sessions, world, 
     assert broken is None and checked > workers * per_worker
 
 
+def race(worker: Any, arguments: list[tuple[Any, ...]]) -> list[Any]:
+    """Run ``worker`` in one spawned process per argument tuple, all released at once by a barrier."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(len(arguments))
+        with context.Pool(len(arguments)) as pool:
+            return pool.starmap(worker, [(*args, barrier) for args in arguments])
+
+
+def test_sixteen_requests_at_once_never_issue_past_the_monthly_quota(sessions, world, database_url: str) -> None:
+    """The quota is read with the enterprise's row locked: of sixteen requests of 300 codes against a
+    quota of 1,000, three are issued and thirteen wait for the operator, whatever the interleaving."""
+    with transaction(sessions) as session:
+        session.execute(update(Enterprise).where(Enterprise.id == world["enterprise"]).values(monthly_code_quota=1000))
+    statuses = race(request_once, [(database_url, world["enterprise"], world["product"], 300)] * 16)
+    assert sorted(statuses) == ["issued"] * 3 + ["pending"] * 13
+    with reading(sessions) as session:
+        assert issuing.issued_this_month(session, world["enterprise"]) == 900
+        assert session.scalar(select(func.count()).select_from(CodeRequest)
+                              .where(CodeRequest.status == RequestStatus.PENDING)) == 13
+
+
+def test_sixteen_downloads_at_once_stop_at_the_limit(sessions, world, database_url: str) -> None:
+    """The download count is checked and raised by one statement: five of sixteen get the file."""
+    batch = issue(sessions, world, quantity=10)
+    outcomes = race(download_once, [(database_url, batch.id, world["printer"], 5)] * 16)
+    assert sorted(outcomes) == ["download_limit"] * 11 + ["ok"] * 5
+    with reading(sessions) as session:
+        assert session.get(CodeBatch, batch.id).downloads == 5
+        assert session.scalar(select(func.count()).select_from(CodeDownload)
+                              .where(CodeDownload.batch_id == batch.id)) == 5
+
+
 def test_code_file_is_signed_and_only_the_named_printer_and_enterprise_download(sessions, world) -> None:
     batch = issue(sessions, world, quantity=300)
     with transaction(sessions) as session:
         other_printer = make_printer(session, filing_valid_until=dt.date(2099, 1, 1)).id
     for outsider in (staff(world["other"]), printer_staff(other_printer)):
         with transaction(sessions) as session, pytest.raises(NotFound):
-            codes.start_download(session, actor=ACTOR, principal=outsider, batch_id=batch.id, master=MASTER, limit=5)
+            delivery.start_download(session, actor=ACTOR, principal=outsider, batch_id=batch.id, limit=5)
     with transaction(sessions) as session, pytest.raises(PermissionDenied):
-        codes.start_download(session, actor=ACTOR, principal=OPERATOR, batch_id=batch.id, master=MASTER, limit=5)
+        delivery.start_download(session, actor=ACTOR, principal=OPERATOR, batch_id=batch.id, limit=5)
     with transaction(sessions) as session:
-        plan = codes.start_download(session, actor=ACTOR, principal=printer_staff(world["printer"]),
-                                    batch_id=batch.id, master=MASTER, limit=2)
-    data = b"".join(codes.stream_code_file(plan, base_url="https://jianguan.example"))
+        plan = delivery.start_download(session, actor=ACTOR, principal=printer_staff(world["printer"]),
+                                    batch_id=batch.id, limit=2)
+    data = b"".join(delivery.stream_code_file(plan, base_url="https://jianguan.example"))
     with reading(sessions) as session:
-        keys = {row["key_id"]: decode_public_key(row["public_key"]) for row in codes.public_signing_keys(session)}
+        keys = {row["key_id"]: decode_public_key(row["public_key"]) for row in public_signing_keys(session)}
     verified = verify_code_file(io.BytesIO(data), keys)
     assert verified.count == 300 and verified.manifest["batch_id"] == batch.id
     with transaction(sessions) as session:
-        codes.start_download(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
-                             master=MASTER, limit=2)
+        delivery.start_download(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id, limit=2)
     with transaction(sessions) as session, pytest.raises(Conflict):
-        codes.start_download(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
-                             master=MASTER, limit=2)
+        delivery.start_download(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id, limit=2)
     with reading(sessions) as session:
         actions = session.scalars(select(AuditRecord.action).where(AuditRecord.action == "code:file:downloaded"))
         assert len(list(actions)) == 2
@@ -187,42 +229,40 @@ def test_printing_spoilage_and_activation(sessions, world) -> None:
     batch = issue(sessions, world, quantity=100)
     spoiled = codes_of(sessions, batch, offset=50, limit=2)
     with transaction(sessions) as session, pytest.raises(PermissionDenied):
-        codes.confirm_printing(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
-                               printed_count=100, master=MASTER)
+        activations.confirm_printing(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
+                               printed_count=100)
     with transaction(sessions) as session:
-        codes.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
-                               printed_count=100, spoiled_codes=spoiled, master=MASTER)
+        activations.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
+                               printed_count=100, spoiled_codes=spoiled)
     owner = staff(world["enterprise"])
     before = audit_count(sessions)
     with transaction(sessions) as session, pytest.raises(ValidationFailed) as error:
-        codes.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA, master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA)
     assert error.value.code == "spoiled_code"
     assert audit_count(sessions) == before
     with transaction(sessions) as session:
-        created = codes.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA,
-                                 offsets=[(0, 50), (52, 100)], master=MASTER)
+        created = activations.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA,
+                                 offsets=[(0, 50), (52, 100)])
     assert len(created) == 2
     with transaction(sessions) as session:  # repeating is harmless
-        assert codes.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA,
-                              offsets=[(10, 20)], master=MASTER) == []
-    other = codes.ProductionData("L2", dt.date(2026, 10, 2))
+        assert activations.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA,
+                              offsets=[(10, 20)]) == []
+    other = activations.ProductionData("L2", dt.date(2026, 10, 2))
     with transaction(sessions) as session, pytest.raises(Conflict):
-        codes.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=other, offsets=[(10, 20)],
-                       master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=other, offsets=[(10, 20)])
     with transaction(sessions) as session, pytest.raises(ValidationFailed) as error:
-        codes.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA, offsets=[(90, 101)],
-                       master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=owner, batch_id=batch.id, data=DATA, offsets=[(90, 101)])
     assert error.value.code == "range_outside_batch"
     first = codes_of(sessions, batch, limit=1)[0]
     with reading(sessions) as session:
-        status = codes.code_status(session, code=first, master=MASTER)
+        status = lookup.code_status(session, code=first)
         assert status["activation"]["lot"] == "L1"
-        assert codes.code_status(session, code=spoiled[0], master=MASTER)["spoiled"] is True
+        assert lookup.code_status(session, code=spoiled[0])["spoiled"] is True
     with transaction(sessions) as session:
-        codes.withdraw_activation(session, actor=ACTOR, principal=owner, activation_id=created[0].id,
+        activations.withdraw_activation(session, actor=ACTOR, principal=owner, activation_id=created[0].id,
                                   reason="标签印错")
     with reading(sessions) as session:
-        assert codes.code_status(session, code=first, master=MASTER)["activation"] is None
+        assert lookup.code_status(session, code=first)["activation"] is None
 
 
 def test_activation_by_scanned_codes_is_stored_as_ranges(sessions, world) -> None:
@@ -230,17 +270,16 @@ def test_activation_by_scanned_codes_is_stored_as_ranges(sessions, world) -> Non
     scanned = codes_of(sessions, batch, offset=10, limit=5) + codes_of(sessions, batch, offset=30, limit=1)
     scanned.append(scanned[0].replace("", " ").strip())  # a duplicate, typed with spaces
     with transaction(sessions) as session:
-        created = codes.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
-                                 data=DATA, codes=scanned, master=MASTER)
+        created = activations.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
+                                 data=DATA, codes=scanned)
     assert sorted((row.serial_end - row.serial_start) for row in created) == [1, 5]
     other_batch_code = codes_of(sessions, issue(sessions, world, quantity=5), limit=1)
     with transaction(sessions) as session, pytest.raises(ValidationFailed) as error:
-        codes.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id, data=DATA,
-                       codes=other_batch_code, master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id, data=DATA,
+                       codes=other_batch_code)
     assert error.value.code == "code_not_in_batch"
     with transaction(sessions) as session, pytest.raises(NotFound):
-        codes.activate(session, actor=ACTOR, principal=staff(world["other"]), batch_id=batch.id, data=DATA,
-                       master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=staff(world["other"]), batch_id=batch.id, data=DATA)
     with reading(sessions) as session:
         assert session.scalar(select(func.count()).select_from(Activation)) == 2
 
@@ -252,39 +291,36 @@ def test_packing_items_into_a_case(sessions, world) -> None:
     item_codes = codes_of(sessions, items, limit=12)
     case_code = codes_of(sessions, case, limit=1)[0]
     with transaction(sessions) as session, pytest.raises(ValidationFailed):  # not activated yet
-        codes.pack(session, actor=ACTOR, principal=owner, container=case_code, contents=item_codes, master=MASTER)
+        trace.pack(session, actor=ACTOR, principal=owner, container=case_code, contents=item_codes)
     with transaction(sessions) as session:
-        codes.activate(session, actor=ACTOR, principal=owner, batch_id=items.id, data=DATA, master=MASTER)
-        codes.activate(session, actor=ACTOR, principal=owner, batch_id=case.id, data=DATA, master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=owner, batch_id=items.id, data=DATA)
+        activations.activate(session, actor=ACTOR, principal=owner, batch_id=case.id, data=DATA)
     with transaction(sessions) as session:
-        assert codes.pack(session, actor=ACTOR, principal=owner, container=case_code, contents=item_codes,
-                          master=MASTER) == 12
+        assert trace.pack(session, actor=ACTOR, principal=owner, container=case_code, contents=item_codes) == 12
     with transaction(sessions) as session, pytest.raises(ValidationFailed):  # a case cannot hold a case
-        codes.pack(session, actor=ACTOR, principal=owner, container=case_code, contents=[case_code], master=MASTER)
+        trace.pack(session, actor=ACTOR, principal=owner, container=case_code, contents=[case_code])
     second_case = codes_of(sessions, case, offset=1, limit=1)[0]
     with transaction(sessions) as session, pytest.raises(Conflict):
-        codes.pack(session, actor=ACTOR, principal=owner, container=second_case, contents=item_codes[:1],
-                   master=MASTER)
+        trace.pack(session, actor=ACTOR, principal=owner, container=second_case, contents=item_codes[:1])
     with reading(sessions) as session:
-        assert codes.code_status(session, code=item_codes[3], master=MASTER)["container"] == case_code
+        assert lookup.code_status(session, code=item_codes[3])["container"] == case_code
     with transaction(sessions) as session:
-        assert codes.unpack(session, actor=ACTOR, principal=owner, container=case_code, contents=item_codes[:2],
-                            master=MASTER) == 2
+        assert trace.unpack(session, actor=ACTOR, principal=owner, container=case_code, contents=item_codes[:2]) == 2
     with reading(sessions) as session:
-        assert codes.code_status(session, code=item_codes[0], master=MASTER)["container"] is None
-        assert codes.code_status(session, code=item_codes[5], master=MASTER)["container"] == case_code
+        assert lookup.code_status(session, code=item_codes[0])["container"] is None
+        assert lookup.code_status(session, code=item_codes[5])["container"] == case_code
 
 
 def test_key_rotation_issues_with_the_newest_and_decodes_all(sessions, world) -> None:
     old = issue(sessions, world, quantity=3)
     with transaction(sessions) as session:
-        assert codes.rotate_code_key(session, actor=ACTOR, master=MASTER) == 2
+        assert key_service(session).rotate_code_key(session, actor=ACTOR) == 2
     new = issue(sessions, world, quantity=3)
     assert (old.generation, new.generation) == (1, 2)
     old_code, new_code = codes_of(sessions, old, limit=1)[0], codes_of(sessions, new, limit=1)[0]
     assert old_code[0] == "1" and new_code[0] == "2"
     with reading(sessions) as session:
-        assert codes.code_status(session, code=old_code, master=MASTER)["issued"] is True
-        assert codes.code_status(session, code=new_code, master=MASTER)["batch"]["id"] == new.id
+        assert lookup.code_status(session, code=old_code)["issued"] is True
+        assert lookup.code_status(session, code=new_code)["batch"]["id"] == new.id
     with reading(sessions) as session, pytest.raises(ValidationFailed):
-        codes.load_keyring(session, master=bytes(32))
+        KeyService(bytes(32)).keyring(session)  # another master key opens none of the stored keys

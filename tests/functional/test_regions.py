@@ -2,73 +2,104 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from jianguan.errors import NotFound, ValidationFailed
-from jianguan.regions import services as regions
 from jianguan.regions.models import RegionLevel
+from jianguan.regions.tree import RegionTree, region_tree
+from jianguan.storage import migrate
 from tests.live import LiveServer
 
 
-def test_counts_by_level(session: Session) -> None:
-    counts = regions.count_by_level(session)
+@pytest.fixture
+def tree(session: Session) -> RegionTree:
+    return region_tree(session)
+
+
+def test_counts_by_level(tree: RegionTree) -> None:
+    counts = Counter(node.level for node in tree)
     assert counts[RegionLevel.PROVINCE] == 34
     assert counts[RegionLevel.CITY] >= 300
     assert counts[RegionLevel.COUNTY] >= 2800
-    assert len(regions.provinces(session)) == 34
+    assert len(tree.provinces()) == 34
 
 
-def test_look_up_by_code(session: Session) -> None:
-    county = regions.get_region(session, "130111")
+def test_look_up_by_code(tree: RegionTree) -> None:
+    county = tree.require("130111")
     assert (county.name, county.level, county.parent_code) == ("栾城区", RegionLevel.COUNTY, "130100")
-    assert [r.name for r in regions.ancestors(session, "130111")] == ["河北省", "石家庄市"]
-    assert regions.ancestors(session, "130000") == []
+    assert [r.name for r in tree.ancestors("130111")] == ["河北省", "石家庄市"]
+    assert tree.ancestors("130000") == []
+    assert tree.path_name("130111") == "河北省 石家庄市 栾城区"
+    assert tree.level("130100") is RegionLevel.CITY
+    assert tree.parent("130111") == tree.require("130100") and tree.parent("130000") is None
 
 
-def test_municipal_districts_and_province_governed_cities_hang_under_the_province(session: Session) -> None:
-    assert [r.code for r in regions.ancestors(session, "110105")] == ["110000"]
-    assert regions.get_region(session, "110105").name == "朝阳区"
-    xiantao = regions.get_region(session, "429004")
+def test_municipal_districts_and_province_governed_cities_hang_under_the_province(tree: RegionTree) -> None:
+    assert [r.code for r in tree.ancestors("110105")] == ["110000"]
+    assert tree.require("110105").name == "朝阳区"
+    xiantao = tree.require("429004")
     assert (xiantao.name, xiantao.parent_code) == ("仙桃市", "420000")
 
 
-def test_prefecture_city_without_counties(session: Session) -> None:
-    dongguan = regions.get_region(session, "441900")
+def test_prefecture_city_without_counties(tree: RegionTree) -> None:
+    dongguan = tree.require("441900")
     assert (dongguan.name, dongguan.level, dongguan.parent_code) == ("东莞市", RegionLevel.CITY, "440000")
-    assert regions.children(session, "441900") == []
-    assert regions.descendant_codes(session, "441900") == {"441900"}
+    assert tree.children("441900") == ()
+    assert tree.descendants("441900") == {"441900"}
+    assert tree.is_leaf("441900") and not tree.is_leaf("440300")
 
 
-def test_children_and_descendants(session: Session) -> None:
-    shijiazhuang = [r.code for r in regions.children(session, "130100")]
+def test_children_and_descendants(tree: RegionTree) -> None:
+    shijiazhuang = [r.code for r in tree.children("130100")]
     assert "130111" in shijiazhuang and shijiazhuang == sorted(shijiazhuang)
-    hebei = regions.descendant_codes(session, "130000")
+    hebei = tree.descendants("130000")
     assert {"130000", "130100", "130111"} <= hebei
     assert "110105" not in hebei
-    assert regions.is_within(session, "130111", "130000")
-    assert regions.is_within(session, "130111", "130111")
-    assert not regions.is_within(session, "130111", "110000")
+    assert tree.contains("130000", "130111")
+    assert tree.contains("130111", "130111")
+    assert not tree.contains("110000", "130111")
+    assert not tree.contains("130111", "130000")  # the county does not hold its province
 
 
-def test_find_by_name(session: Session) -> None:
-    found = regions.find_regions(session, "石家庄")
+def test_roll_up_adds_counties_to_their_city_and_province(tree: RegionTree) -> None:
+    totals = tree.roll_up({"130111": 3, "130102": 2, "110105": 7, "441900": 1})
+    assert totals["130111"] == 3 and totals["130100"] == 5 and totals["130000"] == 5
+    assert totals["110105"] == 7 and totals["110000"] == 7  # a district straight under its municipality
+    assert totals["441900"] == 1 and totals["440000"] == 1
+    assert totals["130200"] == 0
+
+
+def test_the_tree_is_kept_and_reloaded_after_an_upgrade(session: Session, engine: Engine) -> None:
+    first = region_tree(session)
+    session.close()
+    assert region_tree(engine) is first  # one tree a database and process
+    migrate.upgrade(engine)
+    assert region_tree(engine) is not first
+    assert len(region_tree(engine)) == len(first)
+
+
+def test_find_by_name(tree: RegionTree) -> None:
+    found = tree.search("石家庄")
     assert found[0].code == "130100"
     assert all("石家庄" in r.name for r in found)
-    assert len(regions.find_regions(session, "区")) == 20
-    assert regions.find_regions(session, "  ") == []
-    assert regions.find_regions(session, "%") == []  # a LIKE wildcard is searched for literally
+    assert len(tree.search("区")) == 20
+    assert tree.search("  ") == []
+    assert tree.search("%") == []  # nothing is a pattern
 
 
 @pytest.mark.parametrize("code", ["13011", "1301111", "13011x", "", "１３０１１１"])
-def test_malformed_codes_are_refused(session: Session, code: str) -> None:
+def test_malformed_codes_are_refused(tree: RegionTree, code: str) -> None:
     with pytest.raises(ValidationFailed):
-        regions.get_region(session, code)
+        tree.require(code)
 
 
-def test_unknown_code_is_not_found(session: Session) -> None:
+def test_unknown_code_is_not_found(tree: RegionTree) -> None:
     with pytest.raises(NotFound):
-        regions.get_region(session, "999999")
+        tree.require("999999")
 
 
 # The API ------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.models import AuditRecord
 from jianguan.catalogue.models import Agency
-from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jianguan.errors import Conflict, NotFound, ValidationFailed
 from jianguan.merchants import services as merchants
 from jianguan.merchants.models import Merchant
 from jianguan.printers import services as printers
@@ -48,14 +48,15 @@ def test_register_and_list_printers(session: Session) -> None:
         ({"region_code": "000000"}, NotFound, "unknown_region"),
         ({"name": ""}, ValidationFailed, "missing_field"),
         ({"filing_number": "", "filing_valid_until": dt.date(2030, 1, 1)}, ValidationFailed, "missing_field"),
-        ({"filing_number": "YB-TAKEN"}, Conflict, "duplicate_filing"),
+        ({"filing_number": "YB-NEW", "filing_valid_until": None}, ValidationFailed, "missing_field"),
+        ({"filing_number": "YB-TAKEN", "filing_valid_until": dt.date(2030, 1, 1)}, Conflict, "duplicate_filing"),
         ({"credit_code": "TAKEN"}, Conflict, "duplicate_printer"),
     ],
 )
 def test_bad_printers_are_refused(session: Session, overrides: dict[str, object], error: type, code: str) -> None:
     taken = credit_code()
     printers.register_printer(session, actor=ACTOR, credit_code=taken, name="已有", region_code="440305",
-                              filing_number="YB-TAKEN")
+                              filing_number="YB-TAKEN", filing_valid_until=dt.date(2030, 1, 1))
     session.commit()
     before = counts(session, Printer)
     fields: dict[str, object] = {"credit_code": credit_code(), "name": "新印刷厂", "region_code": "440305",
@@ -88,9 +89,9 @@ def test_merchants_and_their_scope(session: Session) -> None:
     itself = Principal(kind="user", id=5, name="shop", role=Role.MERCHANT, merchant_id=shop.id)
     assert ids(itself) == {shop.id}
     assert merchants.get_merchant(session, principal=itself, merchant_id=shop.id).name == "南山超市"
-    with pytest.raises(PermissionDenied):
-        merchants.list_merchants(session, principal=Principal(kind="user", id=6, name="m", role=Role.MANUFACTURER,
-                                                              enterprise_id=1))
+    # A manufacturer, and a regulator of an agency without general duties, see no shop.
+    assert ids(Principal(kind="user", id=6, name="m", role=Role.MANUFACTURER, enterprise_id=1)) == set()
+    assert ids(regulator(session, "440305", Agency.AGRICULTURE)) == set()
 
     before = counts(session, Merchant)
     for overrides, error in (({"kind": "warehouse"}, ValidationFailed), ({"credit_code": shop.credit_code}, Conflict),

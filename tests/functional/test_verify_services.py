@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,14 +15,16 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianguan.codes import services as codes
+from jianguan.codes import activation as activations
 from jianguan.codes.codec import damm_digit
+from jianguan.codes.keyring import KeyService, keyring
 from jianguan.codes.models import CodeBatch
 from jianguan.storage import reading, transaction
 from jianguan.verify.models import Channel, CodeQueryState, Query
 from jianguan.verify.recorder import QueryRecorder
 from jianguan.verify.services import QueryContext, Verifier
-from tests.functional.test_codes_services import ACTOR, MASTER, codes_of, issue, printer_staff, staff
+from tests.conftest import TEST_MASTER
+from tests.functional.test_codes_services import ACTOR, codes_of, issue, printer_staff, staff
 from tests.functional.test_codes_services import world as world
 from tests.live import LiveServer
 
@@ -29,14 +32,14 @@ WEB = QueryContext(Channel.WEB, region_code="130111", source="127.0.0.1")
 
 
 def verifier(sessions: sessionmaker[Session]) -> Verifier:
-    return Verifier(sessions, master=MASTER, hash_key=b"k" * 32)
+    return Verifier(sessions, hash_key=b"k" * 32)
 
 
-def activate(sessions, world, batch, data: codes.ProductionData | None = None, offsets=None) -> None:
+def activate(sessions, world, batch, data: activations.ProductionData | None = None, offsets=None) -> None:
     with transaction(sessions) as session:
-        codes.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
-                       data=data or codes.ProductionData("L7", dt.date(2026, 10, 1), dt.date(2099, 1, 1), "合格"),
-                       offsets=offsets, master=MASTER)
+        activations.activate(session, actor=ACTOR, principal=staff(world["enterprise"]), batch_id=batch.id,
+                       data=data or activations.ProductionData("L7", dt.date(2026, 10, 1), dt.date(2099, 1, 1), "合格"),
+                       offsets=offsets)
 
 
 def one_activated_code(sessions, world) -> tuple[CodeBatch, str]:
@@ -63,16 +66,15 @@ def mixed_batch(sessions, world) -> tuple[CodeBatch, list[str], dict[str, str]]:
     (never, and by a withdrawn activation), spoiled; and what each is expected to say."""
     batch = issue(sessions, world, quantity=20)
     with transaction(sessions) as session:
-        codes.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
-                               printed_count=20, spoiled_codes=codes_of(sessions, batch, offset=19, limit=1),
-                               master=MASTER)
+        activations.confirm_printing(session, actor=ACTOR, principal=printer_staff(world["printer"]), batch_id=batch.id,
+                               printed_count=20, spoiled_codes=codes_of(sessions, batch, offset=19, limit=1))
     activate(sessions, world, batch, offsets=[(0, 10)])
-    activate(sessions, world, batch, codes.ProductionData("OLD", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
+    activate(sessions, world, batch, activations.ProductionData("OLD", dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
              offsets=[(10, 12)])
     activate(sessions, world, batch, offsets=[(12, 14)])
     with transaction(sessions) as session:
-        withdrawn = codes.list_activations(session, principal=staff(world["enterprise"]), batch_id=batch.id)[-1]
-        codes.withdraw_activation(session, actor=ACTOR, principal=staff(world["enterprise"]),
+        withdrawn = activations.list_activations(session, principal=staff(world["enterprise"]), batch_id=batch.id)[-1]
+        activations.withdraw_activation(session, actor=ACTOR, principal=staff(world["enterprise"]),
                                   activation_id=withdrawn.id, reason="贴错标签")
     sample = codes_of(sessions, batch, limit=20)
     expected = {code: "genuine" for code in sample[:10]} | {code: "expired" for code in sample[10:12]}
@@ -269,7 +271,7 @@ def test_a_failed_flush_keeps_its_rows_and_the_next_one_writes_them(sessions, wo
             return sessions(*args, **kwargs)
 
     recorder = QueryRecorder(FlakySessions())  # type: ignore[arg-type]
-    v = Verifier(sessions, master=MASTER, hash_key=b"k" * 32, recorder=recorder)
+    v = Verifier(sessions, hash_key=b"k" * 32, recorder=recorder)
     v.verify(code, WEB)
     failing.set()
     with contextlib.suppress(ConnectionError):
@@ -280,22 +282,29 @@ def test_a_failed_flush_keeps_its_rows_and_the_next_one_writes_them(sessions, wo
 
 
 def test_two_hundred_parallel_http_queries_leave_exactly_two_hundred(live: LiveServer) -> None:
-    code = live.seed.samples["activated_in_part"][0]  # a not-activated code no other test counts
-    with httpx.Client(base_url=live.base_url, timeout=30) as client, ThreadPoolExecutor(20) as pool:
-        responses = list(pool.map(lambda _: client.get(f"/api/v1/verify/{code}"), range(200)))
-    assert all(response.status_code == 200 for response in responses)
-    assert {response.json()["verdict"] for response in responses} == {"not_activated"}
+    code = live.seed.samples["activated_in_part"][0]  # a not-activated code
     from jianguan.codes.codec import decode_code
     from jianguan.storage import make_engine, session_factory
 
     engine = make_engine(live.database_url)
-    with reading(session_factory(engine)) as session:
-        key = decode_code(codes.load_keyring(session, master=MASTER), code)
-    deadline = dt.datetime.now() + dt.timedelta(seconds=10)
-    count = 0
-    while dt.datetime.now() < deadline and count < 200:
+    with reading(session_factory(engine, keys=KeyService(TEST_MASTER))) as session:
+        key = decode_code(keyring(session), code)
+
+    def stored() -> int:
         with reading(session_factory(engine)) as session:
             state = session.get(CodeQueryState, key)
-            count = state.count if state else 0
+            return state.count if state else 0
+
+    time.sleep(0.2)  # another test's queries of the code are flushed by now (every 0.05 s)
+    before = stored()
+    with httpx.Client(base_url=live.base_url, timeout=30) as client, ThreadPoolExecutor(20) as pool:
+        responses = list(pool.map(lambda _: client.get(f"/api/v1/verify/{code}"), range(200)))
+    assert all(response.status_code == 200 for response in responses)
+    assert {response.json()["verdict"] for response in responses} == {"not_activated"}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and stored() < before + 200:
+        time.sleep(0.05)
+    time.sleep(0.2)  # more than 200, had there been, would show by now
+    final = stored()
     engine.dispose()
-    assert count == 200
+    assert final == before + 200

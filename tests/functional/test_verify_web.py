@@ -16,16 +16,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from jianguan.codes.codec import damm_digit, encode_serial
+from jianguan.codes.codec import damm_digit, decode_code, encode_serial
+from jianguan.codes.keyring import KeyService
 from jianguan.codes.models import CodeBatch
-from jianguan.codes.services import load_keyring
+from jianguan.complaints.models import Complaint
 from jianguan.config import Settings
 from jianguan.enterprises.models import Enterprise
-from jianguan.reports.models import FakeReport
 from jianguan.storage import make_engine, reading, session_factory
+from jianguan.verify.models import Query
 from jianguan.verify.services import Answer
 from jianguan.verify.verdict import CodeFacts, QueryHistory, decide
-from jianguan.web.pages.verify import link_answer
+from jianguan.web.pages.verify import link_status
 from tests.live import LiveServer
 
 FENGSUI = "石家庄丰穗复合肥有限公司"
@@ -42,7 +43,7 @@ def fresh_codes(live: LiveServer, enterprise: str, *offsets: int) -> list[str]:
         batch = session.scalars(select(CodeBatch).where(CodeBatch.enterprise_id == enterprise_id,
                                                         CodeBatch.packaging_level == "item")
                                 .order_by(CodeBatch.id)).first()
-        keyring = load_keyring(session, master=Settings(database_url=live.database_url).master_key_bytes())
+        keyring = KeyService(Settings(database_url=live.database_url).master_key_bytes()).keyring(session)
         codes = [encode_serial(keyring[batch.generation], batch.serial_start + offset) for offset in offsets]
     engine.dispose()
     return codes
@@ -51,7 +52,7 @@ def fresh_codes(live: LiveServer, enterprise: str, *offsets: int) -> list[str]:
 def report_count(live: LiveServer) -> int:
     engine = make_engine(live.database_url)
     with reading(session_factory(engine)) as session:
-        count = session.scalar(select(func.count()).select_from(FakeReport)) or 0
+        count = session.scalar(select(func.count()).select_from(Complaint)) or 0
     engine.dispose()
     return count
 
@@ -210,19 +211,36 @@ def test_a_digital_link_answers_404_for_what_is_not_that_products_code(live: Liv
                       headers={"Accept": "application/json"}).json()["verdict"] == "unknown"
 
 
+def test_the_query_log_says_what_a_copied_code_was_told(live: LiveServer) -> None:
+    """A code reached through another product's link is logged as the unknown it was answered."""
+    fengsui = fresh_codes(live, FENGSUI, 614)[0]
+    answer = live.client().get(f"/01/{ZHENWEI_GTIN}/21/{fengsui}", headers={"Accept": "application/json"}).json()
+    assert answer["verdict"] == "unknown" and answer["details"]["reason"] == "gtin_mismatch"
+    engine = make_engine(live.database_url)
+    with reading(session_factory(engine)) as session:
+        keyring = KeyService(Settings(database_url=live.database_url).master_key_bytes()).keyring(session)
+    generation, serial = decode_code(keyring, fengsui)
+    deadline, logged = time.monotonic() + 5, []
+    while time.monotonic() < deadline and not logged:  # the log is written in batches every 0.05 s
+        time.sleep(0.05)
+        with reading(session_factory(engine)) as session:
+            logged = list(session.scalars(select(Query.verdict).where(Query.generation == generation,
+                                                                      Query.serial == serial)))
+    engine.dispose()
+    assert logged == ["unknown"]
+
+
 def test_a_recalled_or_destroyed_code_is_gone() -> None:
     product = {"name": "丰穗牌复合肥", "specification": "40 kg", "gtin": FENGSUI_GTIN, "packaging_level": "item"}
     today = dt.date(2026, 11, 23)
     for facts in (CodeFacts(issued=True, activated=True, recalled=True, recall_notice="批次召回"),
                   CodeFacts(issued=True, activated=True, destroyed=True)):
         answer = Answer(decide(facts, QueryHistory(), today), input="x", code="1" * 20, product=product, gone=True)
-        status, shown = link_answer(answer, FENGSUI_GTIN)
-        assert status == 410 and shown is answer
-        assert link_answer(answer, ZHENWEI_GTIN)[0] == 404
+        assert link_status(answer) == 410
     genuine = Answer(decide(CodeFacts(issued=True, activated=True), QueryHistory(), today), input="x",
                      code="1" * 20, product=product)
-    assert link_answer(genuine, FENGSUI_GTIN) == (200, genuine)
-    assert link_answer(genuine, None)[0] == 404
+    assert link_status(genuine) == 200
+    assert link_status(Answer(decide(CodeFacts(issued=False), QueryHistory(), today), input="x")) == 404
 
 
 # --- reports of fakes -------------------------------------------------------------------------

@@ -35,12 +35,6 @@ class Principal:
         """How the audit log names this principal."""
         return f"{self.kind}:{self.name}"
 
-    def sees_region(self, region_code: str) -> bool:
-        """Whether a regulator's region scope covers ``region_code`` (everyone else: True)."""
-        if self.role is Role.REGULATOR:
-            return region_code in self.region_codes
-        return True
-
     def owns_enterprise(self, enterprise_id: int) -> bool:
         """Whether this principal speaks for enterprise ``enterprise_id``."""
         return self.role is Role.MANUFACTURER and self.enterprise_id == enterprise_id

@@ -27,7 +27,7 @@ from jianguan.enterprises.models import Enterprise
 from jianguan.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from jianguan.merchants.models import Merchant
 from jianguan.printers.models import Printer
-from jianguan.regions.models import Region
+from jianguan.regions.tree import RegionNode, region_tree
 from jianguan.storage.base import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -49,8 +49,6 @@ def _scope_fields(
     merchant_id: int | None,
 ) -> dict[str, Any]:
     """Check that exactly the scope ``role`` needs is given and exists; return the columns."""
-    from jianguan.regions.services import get_region
-
     fields: dict[str, Any] = {
         "region_code": None, "agency": None, "enterprise_id": None, "printer_id": None, "merchant_id": None,
     }
@@ -78,7 +76,7 @@ def _scope_fields(
                 code="scope_mismatch",
             )
     if role is Role.REGULATOR:
-        fields["region_code"] = get_region(session, str(region_code)).code
+        fields["region_code"] = region_tree(session).require(str(region_code)).code
         try:
             fields["agency"] = Agency(agency)
         except ValueError:
@@ -194,10 +192,8 @@ def log_out(session: Session, *, principal: Principal, source_address: str) -> N
 
 
 def _principal(session: Session, kind: str, row: User | ApiKey, name: str, session_id: int | None) -> Principal:
-    from jianguan.regions.services import descendant_codes
-
     role = Role(row.role)
-    region_codes = frozenset(descendant_codes(session, row.region_code)) if row.region_code else frozenset()
+    region_codes = region_tree(session).descendants(row.region_code) if row.region_code else frozenset()
     return Principal(
         kind=kind, id=row.id, name=name, role=role,
         display_name=row.display_name if isinstance(row, User) else row.name,
@@ -263,7 +259,7 @@ def create_api_key(
     record(session, actor=actor, action="account:apikey:created", target_type="api_key", target_id=api_key.id,
            after={"prefix": prefix, "name": api_key.name, "role": role.value, **scope})
     if role is Role.MANUFACTURER:
-        from jianguan.enterprises.services import mark_stage_reached
+        from jianguan.enterprises.enrolment import mark_stage_reached
 
         mark_stage_reached(session, actor=actor, enterprise_id=int(scope["enterprise_id"]),
                            stage="credentials_issued")
@@ -376,19 +372,11 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def get_user(session: Session, user_id: int) -> User:
-    """The user with ``user_id``; NotFound if there is none."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"No user {user_id}.", f"用户 {user_id} 不存在。")
-    return user
-
-
 @dataclass(frozen=True)
 class ScopeView:
     """A principal's scope with names to show: the region (and its level), agency and organisation."""
 
-    region: Region | None = None
+    region: RegionNode | None = None
     agency: Agency | None = None
     enterprise: Enterprise | None = None
     printer: Printer | None = None
@@ -398,7 +386,7 @@ class ScopeView:
 def describe_scope(session: Session, principal: Principal) -> ScopeView:
     """The named scope of ``principal``, for the dashboard and ``/api/v1/me``."""
     return ScopeView(
-        region=session.get(Region, principal.region_code) if principal.region_code else None,
+        region=region_tree(session).get(principal.region_code),
         agency=principal.agency,
         enterprise=session.get(Enterprise, principal.enterprise_id) if principal.enterprise_id else None,
         printer=session.get(Printer, principal.printer_id) if principal.printer_id else None,
@@ -409,15 +397,16 @@ def describe_scope(session: Session, principal: Principal) -> ScopeView:
 def scope_names(session: Session, rows: list[User] | list[ApiKey]) -> dict[tuple[str, object], str]:
     """Names of the regions and organisations ``rows`` are bound to, keyed ``("region", code)``,
     ``("enterprise", id)``, ``("printer", id)`` and ``("merchant", id)``: one query a kind."""
-    names: dict[tuple[str, object], str] = {}
+    tree = region_tree(session)
+    names: dict[tuple[str, object], str] = {
+        ("region", row.region_code): tree.name(row.region_code) or row.region_code
+        for row in rows if row.region_code}
     for kind, model, column in (
-        ("region", Region, "region_code"), ("enterprise", Enterprise, "enterprise_id"),
-        ("printer", Printer, "printer_id"), ("merchant", Merchant, "merchant_id"),
+        ("enterprise", Enterprise, "enterprise_id"), ("printer", Printer, "printer_id"),
+        ("merchant", Merchant, "merchant_id"),
     ):
         wanted = {getattr(row, column) for row in rows} - {None}
-        if not wanted:
-            continue
-        key = Region.code if model is Region else model.id  # type: ignore[attr-defined]
-        for ident, name in session.execute(select(key, model.name).where(key.in_(wanted))):  # type: ignore[attr-defined]
-            names[(kind, ident)] = name
+        if wanted:
+            for ident, name in session.execute(select(model.id, model.name).where(model.id.in_(wanted))):
+                names[(kind, ident)] = name
     return names

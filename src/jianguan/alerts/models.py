@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jianguan.choices import LabelledChoice
@@ -30,7 +30,9 @@ class Alert(Base):
 
     ``subject`` names what the alert is about without naming a person: for abuse, the keyed
     hash of the client address or phone number. ``region_code`` is where it happened when
-    known (the query's region); an alert without one is seen by the operator only.
+    known (the query's region) and ``category_id`` the category of the product it concerns;
+    together they decide which regulators see it (the jurisdiction rule). An alert without a
+    region is seen by the operator only; one without a category by the general agencies.
     """
 
     __tablename__ = "alerts"
@@ -40,6 +42,7 @@ class Alert(Base):
     severity: Mapped[AlertSeverity] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(100), default="")
     region_code: Mapped[str | None] = mapped_column(String(6), index=True, default=None)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True, default=None)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(default=None)

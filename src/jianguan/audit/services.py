@@ -152,17 +152,6 @@ def _iter_records(session: Session, batch: int) -> Iterator[AuditRecord]:
         session.expunge_all()
 
 
-def records_for(session: Session, *, target_type: str, target_id: object) -> list[AuditRecord]:
-    """The audit trail of one target, oldest first."""
-    return list(
-        session.scalars(
-            select(AuditRecord)
-            .where(AuditRecord.target_type == target_type, AuditRecord.target_id == str(target_id))
-            .order_by(AuditRecord.id)
-        )
-    )
-
-
 def recent_records(
     session: Session,
     *,

@@ -6,7 +6,6 @@ them. An operator deactivates a category instead, and no new enterprise or produ
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency, Category
 from jianguan.errors import Conflict, NotFound, ValidationFailed
+from jianguan.timezone import today
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 FIRST_MANDATORY_YEAR = 2000  # the network's forerunners began around then; earlier years are typing errors
@@ -47,7 +47,7 @@ def _required_name(value: str | None, english: str, chinese: str) -> str:
 def _mandatory_year(year: int | None) -> int | None:
     if year is None:
         return None
-    if not FIRST_MANDATORY_YEAR <= year <= dt.date.today().year + 1:
+    if not FIRST_MANDATORY_YEAR <= year <= today().year + 1:
         raise ValidationFailed(
             f"The year a category became mandatory must lie between {FIRST_MANDATORY_YEAR} and next year; got {year}.",
             f"强制入网年份应在 {FIRST_MANDATORY_YEAR} 年到明年之间，实为 {year}。",

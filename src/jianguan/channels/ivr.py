@@ -31,8 +31,8 @@ from litestar.params import FromQuery
 from jianguan.channels import vxml
 from jianguan.channels.sms import phone_regions
 from jianguan.codes.codec import CODE_LENGTH, MalformedCode, parse_code
+from jianguan.complaints import services as complaints
 from jianguan.errors import DomainError
-from jianguan.reports import services as reports
 from jianguan.storage.tx import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
@@ -112,10 +112,10 @@ def report(request: Request[Any, Any, Any], digits: FromQuery[str] = "", verdict
     heard = verdict if verdict in {v.value for v in Verdict} else None
     try:
         with transaction(state.sessions) as session:
-            filed = reports.submit_report(
+            filed = complaints.submit_report(
                 session, actor=actor_for(request, None), code=digits, place=REPORT_PLACE,
                 region_code=phone_regions(state).region_of(caller), channel=Channel.PHONE,
-                verifier_answer_verdict=heard, master=state.settings.master_key_bytes())
+                verifier_answer_verdict=heard)
             reference = filed.reference
     except DomainError:
         return _vxml(vxml.report(caller, vxml.REPORT_HOTLINE))

@@ -17,7 +17,7 @@ from phonenumbers import geocoder
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.regions.models import RegionLevel
-from jianguan.regions.services import find_regions, provinces
+from jianguan.regions.tree import RegionTree, region_tree
 from jianguan.storage.tx import reading
 
 _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
@@ -43,17 +43,16 @@ def place_of_number(number: str) -> str | None:
     return place if place and place != "中国" else None
 
 
-def region_of_place(session: Session, place: str) -> str | None:
+def region_of_place(tree: RegionTree, place: str) -> str | None:
     """The code of the city named by a geocoder place, else of its province, else None."""
-    matches = [(short_province_name(p.name), p) for p in provinces(session)]
+    matches = [(short_province_name(p.name), p) for p in tree.provinces()]
     matches = [(short, p) for short, p in matches if place.startswith(p.name) or place.startswith(short)]
     if not matches:
         return None
     short, province = max(matches, key=lambda item: len(item[0]))
     rest = place[len(province.name):] if place.startswith(province.name) else place[len(short):]
     if rest:
-        cities = [r for r in find_regions(session, rest, limit=50)
-                  if r.parent_code == province.code and r.level == RegionLevel.CITY.value]
+        cities = [r for r in tree.children(province.code) if rest in r.name and r.level == RegionLevel.CITY]
         exact = [r for r in cities if r.name == rest]
         if exact or cities:
             return (exact or cities)[0].code
@@ -79,7 +78,7 @@ class PhoneRegions:
             if place in self._codes:
                 return self._codes[place]
         with reading(self._sessions) as session:
-            code = region_of_place(session, place)
+            code = region_of_place(region_tree(session), place)
         with self._lock:
             self._codes[place] = code
         return code

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from jianguan.codes.codec import CODE_LENGTH, damm_digit
+from jianguan.timezone import LOCAL_ZONE
 from jianguan.verify.services import Answer
 from jianguan.verify.verdict import Tone, Verdict
 
@@ -29,7 +29,6 @@ MIN_CODE_LIKE = 12  # fewer digits than this in a row are a quantity or a date, 
 MAX_SCANNED = 4000  # characters of a message looked at; no code hides after a 4,000-character preamble
 SIGNATURE = "【电子监管】"
 HELP_REPLY = f"{SIGNATURE}未找到监管码。请发送商品标签上的20位监管码，例如：1234 5678 9012 3456 7890"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _NORMALISE = {0xFF10 + i: 0x30 + i for i in range(10)} | {0x3000: " "}
 _NORMALISE |= dict.fromkeys([0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63, 0xFF0D], "-")
@@ -94,7 +93,7 @@ def _date(value: str | None) -> str:
     if not value:
         return ""
     try:
-        return dt.datetime.fromisoformat(value).astimezone(SHANGHAI).strftime("%Y-%m-%d")
+        return dt.datetime.fromisoformat(value).astimezone(LOCAL_ZONE).strftime("%Y-%m-%d")
     except ValueError:
         return ""
 

@@ -135,9 +135,8 @@ def demo() -> None:
 def demo_seed() -> None:
     """Create the demo network if the database has none; print its logins and keys."""
     from jianguan.demo.seed import seed
-    from jianguan.storage import session_factory
 
-    lines = seed(session_factory(_engine()), _settings())
+    lines = seed(_sessions(), _settings())
     for line in lines:
         click.echo(line)
 
@@ -194,14 +193,12 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
-def _master() -> bytes:
-    return _settings().master_key_bytes()
-
-
 def _sessions():
+    """The session factory of the configured database, with the process's key service."""
+    from jianguan.codes.keyring import KeyService
     from jianguan.storage import session_factory
 
-    return session_factory(_engine())
+    return session_factory(_engine(), keys=KeyService(_settings().master_key_bytes()))
 
 
 @cli.group()
@@ -215,13 +212,14 @@ def keys_rotate() -> None:
     """Add the next code key generation (new codes use it; old codes still decode) and a new
     file-signing key."""
     from jianguan.audit.services import Actor
-    from jianguan.codes.services import rotate_code_key, rotate_signing_key
+    from jianguan.codes.keyring import key_service
     from jianguan.storage import transaction
 
     actor = Actor.system("keys rotate")
     with transaction(_sessions()) as session:
-        generation = rotate_code_key(session, actor=actor, master=_master())
-        signing = rotate_signing_key(session, actor=actor, master=_master())
+        keys = key_service(session)
+        generation = keys.rotate_code_key(session, actor=actor)
+        signing = keys.rotate_signing_key(session, actor=actor)
     click.echo(json.dumps({"generation": generation, "signing_key": signing.public_key}))
 
 
@@ -230,13 +228,6 @@ def _operator_principal():
     from jianguan.accounts.principal import Principal
 
     return Principal(kind="system", id=0, name="cli", role=Role.OPERATOR)
-
-
-def _enterprise_principal(enterprise_id: int):
-    from jianguan.accounts.models import Role
-    from jianguan.accounts.principal import Principal
-
-    return Principal(kind="system", id=0, name="cli", role=Role.MANUFACTURER, enterprise_id=enterprise_id)
 
 
 @cli.group()
@@ -253,17 +244,15 @@ def codes() -> None:
 def codes_request(product_id: int, quantity: int, packaging_level: str, printer_id: int | None) -> None:
     """Request codes for a product; within the monthly quota they are issued at once."""
     from jianguan.audit.services import Actor
-    from jianguan.codes.models import CodeBatch
-    from jianguan.codes.services import request_codes
+    from jianguan.codes.issue import request_codes
     from jianguan.storage import transaction
 
     with transaction(_sessions()) as session:
-        request = request_codes(session, actor=Actor.system("codes request"), principal=_operator_principal(),
-                                product_id=product_id, quantity=quantity, packaging_level=packaging_level,
-                                printer_id=printer_id, master=_master())
-        batch = session.query(CodeBatch).filter_by(request_id=request.id).one_or_none()
-        click.echo(json.dumps({"request_id": request.id, "status": str(request.status),
-                               "batch_id": batch.id if batch else None}))
+        made = request_codes(session, actor=Actor.system("codes request"), principal=_operator_principal(),
+                             product_id=product_id, quantity=quantity, packaging_level=packaging_level,
+                             printer_id=printer_id)
+        click.echo(json.dumps({"request_id": made.request.id, "status": str(made.request.status),
+                               "batch_id": made.batch.id if made.batch else None}))
 
 
 @codes.command("issue")
@@ -272,16 +261,15 @@ def codes_request(product_id: int, quantity: int, packaging_level: str, printer_
 def codes_issue(request_id: int) -> None:
     """Approve a request waiting above quota, and issue its batch."""
     from jianguan.audit.services import Actor
-    from jianguan.codes.models import CodeBatch
-    from jianguan.codes.services import decide_request
+    from jianguan.codes.issue import decide_request
     from jianguan.storage import transaction
 
     with transaction(_sessions()) as session:
-        request = decide_request(session, actor=Actor.system("codes issue"), request_id=request_id, approve=True,
-                                 master=_master())
-        batch = session.query(CodeBatch).filter_by(request_id=request.id).one()
-        click.echo(json.dumps({"request_id": request.id, "batch_id": batch.id, "generation": batch.generation,
-                               "quantity": batch.quantity}))
+        decided = decide_request(session, actor=Actor.system("codes issue"), request_id=request_id, approve=True)
+        batch = decided.batch
+        assert batch is not None  # an approved request is issued at once
+        click.echo(json.dumps({"request_id": decided.request.id, "batch_id": batch.id,
+                               "generation": batch.generation, "quantity": batch.quantity}))
 
 
 @codes.command("export")
@@ -291,11 +279,11 @@ def codes_issue(request_id: int) -> None:
 def codes_export(batch_id: int, output: str) -> None:
     """Write a batch's signed code file (ZIP: codes.csv and manifest.json), streamed."""
     from jianguan.audit.services import Actor
-    from jianguan.codes.services import export_code_file, stream_code_file
+    from jianguan.codes.delivery import export_code_file, stream_code_file
     from jianguan.storage import transaction
 
     with transaction(_sessions()) as session:
-        plan = export_code_file(session, actor=Actor.system("codes export"), batch_id=batch_id, master=_master())
+        plan = export_code_file(session, actor=Actor.system("codes export"), batch_id=batch_id)
     written = 0
     with open(output, "wb") as handle:
         for chunk in stream_code_file(plan, base_url=_settings().public_base_url):
@@ -320,7 +308,7 @@ def codes_verify_file(path: str, public_keys: tuple[str, ...]) -> None:
             key_id, _, value = item.partition("=")
             known[key_id] = decode_public_key(value)
     else:
-        from jianguan.codes.services import public_signing_keys
+        from jianguan.codes.keyring import public_signing_keys
         from jianguan.storage import reading
 
         with reading(_sessions()) as session:
@@ -350,9 +338,9 @@ def codes_activate(batch_id: int, lot: str, production_date: Any, expiry_date: A
                    ranges: tuple[str, ...], codes_file: Any) -> None:
     """Activate a batch, sub-ranges of it, or a list of scanned codes with production data."""
     from jianguan.audit.services import Actor
-    from jianguan.codes.models import CodeBatch
-    from jianguan.codes.services import ProductionData, activate
-    from jianguan.errors import NotFound, ValidationFailed
+    from jianguan.codes.activation import ProductionData, activate
+    from jianguan.codes.lookup import get_batch
+    from jianguan.errors import ValidationFailed
     from jianguan.storage import transaction
 
     offsets = None
@@ -365,14 +353,11 @@ def codes_activate(batch_id: int, lot: str, production_date: Any, expiry_date: A
             offsets.append((int(low), int(high)))
     scanned = [line.strip() for line in codes_file if line.strip()] if codes_file else None
     with transaction(_sessions()) as session:
-        batch = session.get(CodeBatch, batch_id)
-        if batch is None:
-            raise NotFound(f"No code batch {batch_id}.", f"监管码批次 {batch_id} 不存在。")
+        batch = get_batch(session, principal=_operator_principal(), batch_id=batch_id)
         data = ProductionData(lot, production_date.date(), expiry_date.date() if expiry_date else None,
                               inspection_record)
-        created = activate(session, actor=Actor.system("codes activate"),
-                           principal=_enterprise_principal(batch.enterprise_id), batch_id=batch_id, data=data,
-                           offsets=offsets, codes=scanned, master=_master())
+        created = activate(session, actor=Actor.system("codes activate"), principal=_operator_principal(),
+                           batch_id=batch_id, data=data, offsets=offsets, codes=scanned)
         click.echo(json.dumps({"batch_id": batch_id, "activations": [
             {"id": row.id, "from": row.serial_start - batch.serial_start, "to": row.serial_end - batch.serial_start}
             for row in created]}))
@@ -382,22 +367,25 @@ def codes_activate(batch_id: int, lot: str, production_date: Any, expiry_date: A
 @click.argument("code")
 def verify(code: str) -> None:
     """Print the verdict on CODE as JSON, as the API gives it, with the operator's record of the
-    code (batch, printing, activation, packing). The query is logged on the channel "cli"."""
-    from jianguan.codes.services import code_status
+    code (batch, printing, activation, packing, queries). The query is logged on the channel "cli".
+    Exits 1 when CODE is not a well-formed code."""
+    from jianguan.codes.lookup import code_status
     from jianguan.storage import reading
     from jianguan.verify.models import Channel
     from jianguan.verify.services import QueryContext, Verifier, query_hash_key
+    from jianguan.verify.verdict import Verdict
 
     settings = _settings()
     sessions = _sessions()
-    verifier = Verifier(sessions, master=settings.master_key_bytes(),
-                        hash_key=query_hash_key(settings.secret_key.get_secret_value()))
+    verifier = Verifier(sessions, hash_key=query_hash_key(settings.secret_key.get_secret_value()))
     try:
         answer = verifier.verify(code, QueryContext(Channel.CLI, source="local"))
     finally:
         verifier.close()
     result = answer.to_json()
-    if answer.code is not None and result["verdict"] != "unknown":
+    if answer.code is not None and answer.verdict is not Verdict.UNKNOWN:
         with reading(sessions) as session:
-            result["record"] = code_status(session, code=answer.code, master=settings.master_key_bytes())
+            result["record"] = code_status(session, code=answer.code)
     click.echo(json.dumps(result, ensure_ascii=False))
+    if answer.verdict is Verdict.MALFORMED:
+        sys.exit(1)

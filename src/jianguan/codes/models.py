@@ -2,7 +2,8 @@
 
 What is stored grows with batches and events, never with the number of codes issued: a batch
 is one row ``[serial_start, serial_start + quantity)`` of one key generation, and activation is
-stored as ranges. Per-code rows exist only for codes something happened to (spoiled, packed).
+stored as ranges. Per-code rows exist only for codes something happened to (spoiled; packed and
+moved codes are the trace area's).
 """
 
 from __future__ import annotations
@@ -155,17 +156,3 @@ class Activation(Base):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     withdrawn_by: Mapped[str | None] = mapped_column(String(100), default=None)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, default=None)
-
-
-class Packing(Base):
-    """An item (or case) code packed into a container code (aggregation), while it is packed."""
-
-    __tablename__ = "packings"
-    __table_args__ = (Index("ix_packings_container", "container_generation", "container_serial"),)
-
-    generation: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    serial: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    container_generation: Mapped[int]
-    container_serial: Mapped[int] = mapped_column(BigInteger)
-    packed_by: Mapped[str] = mapped_column(String(100))
-    packed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

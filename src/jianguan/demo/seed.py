@@ -20,11 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from jianguan.accounts.models import ApiKey, Role, User
 from jianguan.accounts.principal import Principal
 from jianguan.accounts.services import create_api_key, create_user, derive_key
+from jianguan.alerts.models import AlertKind, AlertSeverity
+from jianguan.alerts.services import raise_alert
 from jianguan.audit.services import Actor
 from jianguan.catalogue.services import get_category_by_code
-from jianguan.codes import services as codes
+from jianguan.codes import activation as activations
+from jianguan.codes import issue as issuing
+from jianguan.codes import lookup
 from jianguan.codes.codec import damm_digit, decode_code, encode_serial
-from jianguan.codes.models import Activation, CodeBatch, Packing, SpoiledCode
+from jianguan.codes.keyring import keyring
+from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
+from jianguan.complaints import services as complaints
 from jianguan.config import Settings
 from jianguan.enterprises.identifiers import credit_code_check_character
 from jianguan.enterprises.models import EnrolmentStage, Enterprise, Product, QualificationKind
@@ -39,6 +45,9 @@ from jianguan.printers.services import register_printer
 from jianguan.storage import reading, transaction
 from jianguan.storage.base import utcnow
 from jianguan.terminals.services import register_terminal
+from jianguan.timezone import today
+from jianguan.trace import services as trace
+from jianguan.trace.models import Packing
 from jianguan.verify.models import Channel, CodeQueryState
 from jianguan.verify.services import QueryContext, Verifier, query_hash_key
 
@@ -210,16 +219,14 @@ def seed(sessions: sessionmaker[Session], settings: Settings) -> list[str]:
 
 def _demo_queries(sessions: sessionmaker[Session], settings: Settings) -> None:
     """Two consumers in 石家庄 have already checked one bottle of vinegar (queried before)."""
-    master = settings.master_key_bytes()
     with reading(sessions) as session:
         zhenwei = session.scalar(select(Enterprise.id).where(Enterprise.name == "石家庄珍味酿造集团有限公司"))
         bottles = session.scalars(select(CodeBatch).where(CodeBatch.enterprise_id == zhenwei)
                                   .order_by(CodeBatch.id)).first()
         assert bottles is not None
         operator = Principal(kind="system", id=0, name="demo", role=Role.OPERATOR)
-        bottle = codes.batch_codes(session, principal=operator, batch_id=bottles.id, master=master, offset=200,
-                                   limit=1)[0]
-    verifier = Verifier(sessions, master=master, hash_key=query_hash_key(settings.secret_key.get_secret_value()))
+        bottle = lookup.batch_codes(session, principal=operator, batch_id=bottles.id, offset=200, limit=1)[0]
+    verifier = Verifier(sessions, hash_key=query_hash_key(settings.secret_key.get_secret_value()))
     for region in ("130102", "130104"):
         verifier.verify(bottle, QueryContext(Channel.WEB, region_code=region, source="demo"))
     verifier.close()
@@ -306,15 +313,37 @@ def _create(session: Session, settings: Settings) -> None:
         create_api_key(session, actor=actor, name=name, role=role, derive_from=_demo_key_seed(settings, name),
                        **owners[owner])
     # Every later stage of the funnel is reached the real way: a key, a batch, an activation.
-    master = settings.master_key_bytes()
     for demo in ENTERPRISES:
         if _reached(demo, EnrolmentStage.CREDENTIALS_ISSUED) and demo.key not in owners:
             create_api_key(session, actor=actor, name=f"{demo.name} 企业系统", role=Role.MANUFACTURER,
                            enterprise_id=enterprises[demo.key])
-    _batches(session, actor=actor, master=master, enterprises=enterprises, printer_id=printer.id)
+    _batches(session, actor=actor, enterprises=enterprises, printer_id=printer.id)
+    _watch(session, actor=actor, enterprises=enterprises)
 
 
-def _batches(session: Session, *, actor: Actor, master: bytes, enterprises: dict[str, int], printer_id: int) -> None:
+def _watch(session: Session, *, actor: Actor, enterprises: dict[str, int]) -> None:
+    """What the regulators have to look at: two consumers' reports in 栾城 (a code nobody issued,
+    and a bag of 丰穗 fertiliser bought in a market), and a source blocked for probing codes."""
+    bag = lookup.batch_codes(session, principal=Principal(kind="system", id=0, name="demo", role=Role.OPERATOR),
+                             batch_id=session.scalars(select(CodeBatch.id).where(
+                                 CodeBatch.enterprise_id == enterprises["fengsui"]).order_by(CodeBatch.id)).first(),
+                             offset=5, limit=1)[0]
+    reporter = Actor("anonymous", "demo")
+    complaints.submit_report(session, actor=reporter, code="3109 2283 4471 5502 6618", place="栾城区冶河镇集市",
+                             region_code="130111", contact="13803111234", channel=Channel.WEB,
+                             description="摊贩低价出售的复合肥，包装印刷模糊。", verifier_answer_verdict="unknown")
+    complaints.submit_report(session, actor=reporter, code=bag, place="栾城区窦妪镇农资店", region_code="130111",
+                             channel=Channel.SMS, description="同一袋码在两个村都被查询过。",
+                             verifier_answer_verdict="queried_before")
+    blocked_at = utcnow()
+    raise_alert(session, actor=Actor.system("abuse-guard"), kind=AlertKind.ABUSE_SOURCE_BLOCKED.value,
+                severity=AlertSeverity.WARNING, subject=hashlib.sha256(b"demo probing source").hexdigest(),
+                region_code="130111",
+                details={"bad_queries": 50, "blocked_seconds": 900,
+                         "blocked_until": (blocked_at + dt.timedelta(seconds=900)).isoformat()})
+
+
+def _batches(session: Session, *, actor: Actor, enterprises: dict[str, int], printer_id: int) -> None:
     """Batches in every state: issued, printed, with spoiled codes, activated in part and in
     full, and items packed into cases."""
     lot_day = dt.date(2026, 10, 15)
@@ -330,27 +359,28 @@ def _batches(session: Session, *, actor: Actor, master: bytes, enterprises: dict
 
     def issue(key: str, quantity: int, *, index: int = 0, level: str = "item", printer: int | None = printer_id
               ) -> CodeBatch:
-        request = codes.request_codes(session, actor=actor, principal=staff(key), product_id=product_id(key, index),
-                                      quantity=quantity, packaging_level=level, printer_id=printer, master=master)
-        return session.scalars(select(CodeBatch).where(CodeBatch.request_id == request.id)).one()
+        batch = issuing.request_codes(session, actor=actor, principal=staff(key), product_id=product_id(key, index),
+                                    quantity=quantity, packaging_level=level, printer_id=printer).batch
+        assert batch is not None  # the demo's requests are within quota
+        return batch
 
     def printed(batch: CodeBatch, spoiled_offsets: tuple[int, ...] = ()) -> None:
-        spoiled = [codes.batch_codes(session, principal=staff_of(batch), batch_id=batch.id, master=master,
+        spoiled = [lookup.batch_codes(session, principal=staff_of(batch), batch_id=batch.id,
                                      offset=offset, limit=1)[0] for offset in spoiled_offsets]
         printer_principal = Principal(kind="user", id=0, name="demo-printer", role=Role.PRINTER,
                                       printer_id=batch.printer_id) if batch.printer_id else staff_of(batch)
-        codes.confirm_printing(session, actor=actor, principal=printer_principal, batch_id=batch.id,
-                               printed_count=batch.quantity, spoiled_codes=spoiled, master=master)
+        activations.confirm_printing(session, actor=actor, principal=printer_principal, batch_id=batch.id,
+                               printed_count=batch.quantity, spoiled_codes=spoiled)
 
     def staff_of(batch: CodeBatch) -> Principal:
         return Principal(kind="user", id=0, name="demo", role=Role.MANUFACTURER, enterprise_id=batch.enterprise_id)
 
     def activated(batch: CodeBatch, lot: str, offsets: list[tuple[int, int]] | None = None, *,
                   shelf_days: int | None = 730) -> None:
-        data = codes.ProductionData(lot, lot_day, lot_day + dt.timedelta(days=shelf_days) if shelf_days else None,
+        data = activations.ProductionData(lot, lot_day, lot_day + dt.timedelta(days=shelf_days) if shelf_days else None,
                                     f"出厂检验合格 {lot}")
-        codes.activate(session, actor=actor, principal=staff_of(batch), batch_id=batch.id, data=data,
-                       offsets=offsets, master=master)
+        activations.activate(session, actor=actor, principal=staff_of(batch), batch_id=batch.id, data=data,
+                       offsets=offsets)
 
     # 丰穗: 1,000 bags printed with three spoiled, activated but for the spoiled ones.
     bags = issue("fengsui", 1000)
@@ -363,11 +393,10 @@ def _batches(session: Session, *, actor: Actor, master: bytes, enterprises: dict
     for batch in (bottles, cases):
         printed(batch)
         activated(batch, "ZW-2026-1015")
-    case_code = codes.batch_codes(session, principal=staff_of(cases), batch_id=cases.id, master=master, limit=1)[0]
-    bottle_codes = codes.batch_codes(session, principal=staff_of(bottles), batch_id=bottles.id, master=master,
+    case_code = lookup.batch_codes(session, principal=staff_of(cases), batch_id=cases.id, limit=1)[0]
+    bottle_codes = lookup.batch_codes(session, principal=staff_of(bottles), batch_id=bottles.id,
                                      limit=12)
-    codes.pack(session, actor=actor, principal=staff_of(cases), container=case_code, contents=bottle_codes,
-               master=master)
+    trace.pack(session, actor=actor, principal=staff_of(cases), container=case_code, contents=bottle_codes)
     issue("zhenwei", 500, index=1)
     # 绿盾: 600 packs printed, half of them activated so far.
     packs = issue("lvdun", 600)
@@ -383,19 +412,18 @@ def _batches(session: Session, *, actor: Actor, master: bytes, enterprises: dict
     # 海丰: an old lot whose shelf life has run out (expired), printed on its own line.
     old_feed = issue("haifeng", 100, printer=None)
     printed(old_feed)
-    codes.activate(session, actor=actor, principal=staff_of(old_feed), batch_id=old_feed.id,
-                   data=codes.ProductionData("HF240301", dt.date(2024, 3, 1), dt.date(2025, 3, 1), "出厂检验合格 HF240301"),
-                   master=master)
+    activations.activate(session, actor=actor, principal=staff_of(old_feed), batch_id=old_feed.id,
+                   data=activations.ProductionData("HF240301", dt.date(2024, 3, 1), dt.date(2025, 3, 1), "出厂检验合格 HF240301"))
 
 
-def _samples(session: Session, master: bytes) -> list[str]:
+def _samples(session: Session) -> list[str]:
     """One code of each state the demo batches are in, as ``sample STATE CODE`` lines."""
     if session.scalar(select(func.count()).select_from(CodeBatch)) == 0:
         return []
-    keyring = codes.load_keyring(session, master=master)
+    ring = keyring(session)
 
     def code(generation: int, serial: int) -> str:
-        return encode_serial(keyring[generation], serial)
+        return encode_serial(ring[generation], serial)
 
     batches = session.scalars(select(CodeBatch).order_by(CodeBatch.id)).all()
     lines = []
@@ -421,12 +449,12 @@ def _samples(session: Session, master: bytes) -> list[str]:
     if packing is not None:
         lines.append(f"sample case {code(packing.container_generation, packing.container_serial)}")
         lines.append(f"sample packed {code(packing.generation, packing.serial)}")
-    return lines + _verdict_samples(session, keyring, code, lines)
+    return lines + _verdict_samples(session, ring, code, lines)
 
 
 def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: list[str]) -> list[str]:
     """One code for each verdict the demo network can give now (``sample VERDICT CODE``)."""
-    today = utcnow().date()
+    day = today()
     lines = []
     queried = {(row.generation, row.serial): row.count for row in session.scalars(select(CodeQueryState))}
     fresh = expired = seen = None
@@ -434,7 +462,7 @@ def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: lis
                                       .order_by(Activation.id)):
         batch = session.get(CodeBatch, activation.batch_id)
         assert batch is not None
-        out_of_date = activation.expiry_date is not None and activation.expiry_date < today
+        out_of_date = activation.expiry_date is not None and activation.expiry_date < day
         for serial in range(activation.serial_start, min(activation.serial_end, activation.serial_start + 500)):
             key = (batch.generation, serial)
             if session.get(SpoiledCode, key) is not None:
@@ -465,7 +493,7 @@ def _never_issued(session: Session, keyring: Any, near: str) -> str:
         body = near[:10] + f"{(int(near[10:14]) + shift * 37) % 10000:04d}" + near[14:19]
         candidate = body + damm_digit(body)
         generation, serial = decode_code(keyring, candidate)
-        if codes.find_batch(session, generation, serial) is None:
+        if lookup.find_batch(session, generation, serial) is None:
             return candidate
     raise RuntimeError("no unissued code found near the sample")
 
@@ -481,4 +509,4 @@ def _lines(session: Session, settings: Settings) -> list[str]:
         prefix, key = derive_key(_demo_key_seed(settings, name))
         if prefix in active:
             lines.append(f"apikey {role} {key}")
-    return lines + _samples(session, settings.master_key_bytes())
+    return lines + _samples(session)

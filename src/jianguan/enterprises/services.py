@@ -1,4 +1,4 @@
-"""Enterprises: the registry, qualifications, products and the enrolment funnel.
+"""Enterprises: the registry, qualifications and products.
 
 Who sees what is decided here, not in the routes. An operator sees every enterprise; a
 regulator those in its region whose main category, or any of whose products' categories, its
@@ -13,17 +13,16 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.services import Actor, record
-from jianguan.catalogue.models import Category
 from jianguan.catalogue.services import active_category
+from jianguan.enterprises.enrolment import mark_stage_reached, stage_condition
 from jianguan.enterprises.identifiers import validate_credit_code, validate_gtin
 from jianguan.enterprises.models import (
-    Broadcast,
     EnrolmentStage,
     Enterprise,
     PackagingLevel,
@@ -33,19 +32,11 @@ from jianguan.enterprises.models import (
     QualificationKind,
 )
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from jianguan.regions.models import Region, RegionLevel
-from jianguan.regions.services import descendant_codes, get_region
-from jianguan.storage.base import utcnow
+from jianguan.jurisdiction import scope_condition
+from jianguan.regions.models import RegionLevel
+from jianguan.regions.tree import RegionNode, region_tree
+from jianguan.timezone import today
 
-_STAGE_COLUMNS = {
-    EnrolmentStage.SIGNED: "signed_on",
-    EnrolmentStage.CREDENTIALS_ISSUED: "credentials_issued_on",
-    EnrolmentStage.CODES_ISSUED: "codes_issued_on",
-    EnrolmentStage.ACTIVATED: "activated_on",
-}
-FUNNEL = (EnrolmentStage.SIGNED, EnrolmentStage.CREDENTIALS_ISSUED, EnrolmentStage.CODES_ISSUED,
-          EnrolmentStage.ACTIVATED)
-CONTACT_FIELDS = ("name", "address", "contact_name", "contact_phone", "contact_email", "description")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{4,38}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FIELD_NAMES = {
@@ -58,28 +49,6 @@ _FIELD_NAMES = {
     "number": ("number", "证书编号", 100),
     "issuer": ("issuer", "发证机关", 200),
 }
-
-
-def mark_stage_reached(
-    session: Session, *, actor: Actor, enterprise_id: int, stage: EnrolmentStage | str, on: dt.date | None = None
-) -> bool:
-    """Record the day ``enterprise_id`` first reached ``stage``; later calls change nothing.
-
-    Returns whether the date was set now. Services call this as the stage happens (the first
-    API key issued, the first codes, the first activation); ``on`` defaults to today (UTC).
-    """
-    stage = EnrolmentStage(stage)
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound(f"No enterprise {enterprise_id}.", f"企业 {enterprise_id} 不存在。")
-    column = _STAGE_COLUMNS[stage]
-    if getattr(enterprise, column) is not None:
-        return False
-    day = on or utcnow().date()
-    setattr(enterprise, column, day)
-    record(session, actor=actor, action="enterprise:stage:reached", target_type="enterprise",
-           target_id=enterprise.id, before={column: None}, after={column: day, "stage": stage.value})
-    return True
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -116,7 +85,7 @@ def _email(value: str | None) -> str:
     return email
 
 
-def registrable_region(session: Session, code: str) -> Region:
+def registrable_region(session: Session, code: str) -> RegionNode:
     """The division an enterprise, printer or shop may be registered in.
 
     A registration names the county-level division it lies in, or a prefecture-level city
@@ -126,11 +95,9 @@ def registrable_region(session: Session, code: str) -> Region:
     if not code:
         raise ValidationFailed("The region is required.", "请选择所在行政区划。", code="missing_field",
                                field="region_code")
-    region = get_region(session, code.strip())
-    if region.level == RegionLevel.COUNTY:
-        return region
-    has_children = session.scalar(select(Region.code).where(Region.parent_code == region.code).limit(1))
-    if region.level == RegionLevel.CITY and has_children is None:
+    tree = region_tree(session)
+    region = tree.require(code.strip())
+    if region.level == RegionLevel.COUNTY or (region.level == RegionLevel.CITY and tree.is_leaf(region.code)):
         return region
     raise ValidationFailed(
         f"{region.name} ({region.code}) is a {RegionLevel(region.level).label_en}; name the county-level "
@@ -141,7 +108,7 @@ def registrable_region(session: Session, code: str) -> Region:
 
 
 def _not_future(day: dt.date, english: str, chinese: str) -> dt.date:
-    if day > utcnow().date() + dt.timedelta(days=1):
+    if day > today() + dt.timedelta(days=1):
         raise ValidationFailed(f"The {english} cannot lie in the future.", f"{chinese}不能晚于今天。",
                                code="date_in_future")
     return day
@@ -150,34 +117,15 @@ def _not_future(day: dt.date, english: str, chinese: str) -> dt.date:
 # --- scope --------------------------------------------------------------------------------
 
 
-def _agency_condition(principal: Principal) -> ColumnElement[bool]:
-    """Enterprises whose main category, or one of whose products' categories, the regulator's agency supervises."""
-    agency_categories = select(Category.id).where(Category.agency == principal.agency)
-    return or_(
-        Enterprise.category_id.in_(agency_categories),
-        exists().where(Product.enterprise_id == Enterprise.id, Product.category_id.in_(agency_categories)),
-    )
-
-
-def scope_condition(principal: Principal) -> ColumnElement[bool]:
-    """The SQL condition selecting the enterprises ``principal`` may see in management views."""
-    if principal.role is Role.OPERATOR:
-        return true()
-    if principal.role is Role.REGULATOR:
-        if not principal.region_codes or principal.agency is None:
-            return false()
-        return and_(Enterprise.region_code.in_(sorted(principal.region_codes)), _agency_condition(principal))
-    if principal.role is Role.MANUFACTURER:
-        return Enterprise.id == principal.enterprise_id
-    raise PermissionDenied(
-        "Your role does not give access to the enterprise registry.", "您的角色无权查看企业登记信息。"
-    )
+def scope(principal: Principal) -> ColumnElement[bool]:
+    """The enterprises ``principal`` may see in management views (the jurisdiction rule)."""
+    return scope_condition(principal, enterprise=Enterprise.id)
 
 
 def get_enterprise(session: Session, *, principal: Principal, enterprise_id: int) -> Enterprise:
     """The enterprise, with its qualifications and products, if ``principal`` may see it; NotFound otherwise."""
     enterprise = session.scalar(
-        select(Enterprise).where(Enterprise.id == enterprise_id, scope_condition(principal))
+        select(Enterprise).where(Enterprise.id == enterprise_id, scope(principal))
         .options(selectinload(Enterprise.qualifications), selectinload(Enterprise.products)
                  .selectinload(Product.packaging))
     )
@@ -186,7 +134,7 @@ def get_enterprise(session: Session, *, principal: Principal, enterprise_id: int
     return enterprise
 
 
-def _editable_enterprise(session: Session, principal: Principal, enterprise_id: int) -> Enterprise:
+def editable_enterprise(session: Session, principal: Principal, enterprise_id: int) -> Enterprise:
     """The enterprise if ``principal`` may change its own records: an operator, or its own staff or key."""
     if principal.role is Role.OPERATOR or principal.owns_enterprise(enterprise_id):
         enterprise = session.get(Enterprise, enterprise_id)
@@ -199,35 +147,16 @@ def _editable_enterprise(session: Session, principal: Principal, enterprise_id: 
                            "只有运营中心或企业本身可以修改。")
 
 
-def _stage_condition(stage: EnrolmentStage) -> ColumnElement[bool]:
-    """Enterprises whose furthest stage is ``stage``."""
-    ordered = [EnrolmentStage.REGISTERED, *FUNNEL]
-    later = ordered[ordered.index(stage) + 1:]
-    conditions = [getattr(Enterprise, _STAGE_COLUMNS[s]).is_(None) for s in later]
-    if stage is not EnrolmentStage.REGISTERED:
-        conditions.append(getattr(Enterprise, _STAGE_COLUMNS[stage]).is_not(None))
-    return and_(*conditions)
+def region_filter(session: Session, region_code: str) -> ColumnElement[bool]:
+    return Enterprise.region_code.in_(sorted(region_tree(session).descendants(region_code.strip())))
 
 
-def _parse_stage(stage: EnrolmentStage | str) -> EnrolmentStage:
-    try:
-        return EnrolmentStage(stage)
-    except ValueError:
-        choices = ", ".join(s.value for s in EnrolmentStage)
-        raise ValidationFailed(f"Unknown stage {stage!r}; one of {choices}.", f"未知的入网阶段 {stage!r}，可选：{choices}。",
-                               code="unknown_stage") from None
-
-
-def _region_filter(session: Session, region_code: str) -> ColumnElement[bool]:
-    return Enterprise.region_code.in_(sorted(descendant_codes(session, region_code.strip())))
-
-
-def _category_filter(category_id: int) -> ColumnElement[bool]:
+def category_filter(category_id: int) -> ColumnElement[bool]:
     return or_(Enterprise.category_id == category_id,
                exists().where(Product.enterprise_id == Enterprise.id, Product.category_id == category_id))
 
 
-def _query_filter(query: str) -> ColumnElement[bool]:
+def name_filter(query: str) -> ColumnElement[bool]:
     text = query.strip()
     return or_(Enterprise.name.contains(text, autoescape=True), Enterprise.credit_code == text.upper())
 
@@ -243,15 +172,15 @@ def list_enterprises(
 ) -> list[Enterprise]:
     """The enterprises in ``principal``'s scope, narrowed by region (and everything under it),
     category (main or of a product), current stage and a name or credit-code search."""
-    statement = select(Enterprise).where(scope_condition(principal)).order_by(Enterprise.name, Enterprise.id)
+    statement = select(Enterprise).where(scope(principal)).order_by(Enterprise.name, Enterprise.id)
     if region_code:
-        statement = statement.where(_region_filter(session, region_code))
+        statement = statement.where(region_filter(session, region_code))
     if category_id is not None:
-        statement = statement.where(_category_filter(category_id))
+        statement = statement.where(category_filter(category_id))
     if stage:
-        statement = statement.where(_stage_condition(_parse_stage(stage)))
+        statement = statement.where(stage_condition(stage))
     if query and query.strip():
-        statement = statement.where(_query_filter(query))
+        statement = statement.where(name_filter(query))
     return list(session.scalars(statement.options(selectinload(Enterprise.category))))
 
 
@@ -325,7 +254,7 @@ def update_enterprise(
 
     The credit code and the region are identity: a change there is a new registration.
     """
-    enterprise = _editable_enterprise(session, principal, enterprise_id)
+    enterprise = editable_enterprise(session, principal, enterprise_id)
     checks = {
         "name": lambda v: _text(v, "name", required=True),
         "address": lambda v: _text(v, "address", required=True),
@@ -380,7 +309,7 @@ def add_qualification(
     issuer: str = "",
 ) -> Qualification:
     """Record a title or licence the enterprise holds (operator, or the enterprise itself)."""
-    enterprise = _editable_enterprise(session, principal, enterprise_id)
+    enterprise = editable_enterprise(session, principal, enterprise_id)
     try:
         kind = QualificationKind(kind)
     except ValueError:
@@ -420,7 +349,7 @@ def remove_qualification(session: Session, *, actor: Actor, principal: Principal
     if qualification is None:
         raise NotFound(f"No qualification {qualification_id}.", f"资质 {qualification_id} 不存在。")
     try:
-        _editable_enterprise(session, principal, qualification.enterprise_id)
+        editable_enterprise(session, principal, qualification.enterprise_id)
     except NotFound:
         raise NotFound(f"No qualification {qualification_id}.", f"资质 {qualification_id} 不存在。") from None
     before = {"enterprise_id": qualification.enterprise_id, "kind": qualification.kind,
@@ -496,7 +425,7 @@ def add_product(
     description: str = "",
 ) -> Product:
     """Register a product of the enterprise (operator, or the enterprise itself)."""
-    enterprise = _editable_enterprise(session, principal, enterprise_id)
+    enterprise = editable_enterprise(session, principal, enterprise_id)
     name = _text(name, "name", required=True)
     specification = _text(specification, "specification", required=True)
     if category_id is None:
@@ -535,7 +464,7 @@ def update_product(
     if product is None:
         raise NotFound(f"No product {product_id}.", f"产品 {product_id} 不存在。")
     try:
-        _editable_enterprise(session, principal, product.enterprise_id)
+        editable_enterprise(session, principal, product.enterprise_id)
     except NotFound:
         raise NotFound(f"No product {product_id}.", f"产品 {product_id} 不存在。") from None
     changes: dict[str, Any] = {}
@@ -581,193 +510,3 @@ def update_product(
     return product
 
 
-# --- public directory ---------------------------------------------------------------------
-
-
-def _public_entry(enterprise: Enterprise, regions: dict[str, Region], today: dt.date) -> dict[str, Any]:
-    """What anyone may know about a signed enterprise: never its contacts."""
-    region = regions.get(enterprise.region_code)
-    category = enterprise.category
-    return {
-        "id": enterprise.id,
-        "name": enterprise.name,
-        "credit_code": enterprise.credit_code,
-        "region": {"code": enterprise.region_code, "name": region.name if region else "",
-                   "path": _region_path(regions, enterprise.region_code)},
-        "category": {"id": category.id, "code": category.code, "name_zh": category.name_zh,
-                     "name_en": category.name_en},
-        "stage": enterprise.stage.value,
-        "signed_on": enterprise.signed_on.isoformat() if enterprise.signed_on else None,
-        "qualifications": [
-            {"kind": q.kind, "number": q.number,
-             "valid_until": q.valid_until.isoformat() if q.valid_until else None}
-            for q in enterprise.qualifications if q.is_valid_on(today)
-        ],
-        "products": [{"name": p.name, "specification": p.specification} for p in enterprise.products],
-    }
-
-
-def _region_path(regions: dict[str, Region], code: str) -> str:
-    names: list[str] = []
-    current = regions.get(code)
-    while current is not None:
-        names.append(current.name)
-        current = regions.get(current.parent_code) if current.parent_code else None
-    return " ".join(reversed(names))
-
-
-def _regions_for(session: Session, codes: Iterable[str]) -> dict[str, Region]:
-    """The divisions ``codes`` and their ancestors, by code."""
-    found: dict[str, Region] = {}
-    wanted = set(codes)
-    while wanted:
-        rows = session.scalars(select(Region).where(Region.code.in_(sorted(wanted)))).all()
-        found.update({row.code: row for row in rows})
-        wanted = {row.parent_code for row in rows if row.parent_code and row.parent_code not in found}
-    return found
-
-
-def public_directory(
-    session: Session,
-    *,
-    region_code: str | None = None,
-    category_id: int | None = None,
-    query: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> dict[str, Any]:
-    """The public directory of signed enterprises: ``{"total", "limit", "offset", "items"}``.
-
-    Each item holds only public facts (name, credit code, region, main category, stage,
-    qualifications valid today, product names); contacts stay in the registry.
-    """
-    limit = max(1, min(int(limit), 200))
-    offset = max(0, int(offset))
-    conditions: list[ColumnElement[bool]] = [Enterprise.signed_on.is_not(None)]
-    if region_code:
-        conditions.append(_region_filter(session, region_code))
-    if category_id is not None:
-        conditions.append(_category_filter(category_id))
-    if query and query.strip():
-        conditions.append(_query_filter(query))
-    total = session.scalar(select(func.count()).select_from(Enterprise).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Enterprise).where(*conditions).order_by(Enterprise.name, Enterprise.id).limit(limit).offset(offset)
-        .options(selectinload(Enterprise.category), selectinload(Enterprise.qualifications),
-                 selectinload(Enterprise.products))
-    ).all()
-    regions = _regions_for(session, {row.region_code for row in rows})
-    today = utcnow().date()
-    return {"total": total, "limit": limit, "offset": offset,
-            "items": [_public_entry(row, regions, today) for row in rows]}
-
-
-def public_entry(session: Session, enterprise_id: int) -> dict[str, Any]:
-    """The directory entry of one signed enterprise; NotFound for any other."""
-    enterprise = session.scalar(
-        select(Enterprise).where(Enterprise.id == enterprise_id, Enterprise.signed_on.is_not(None))
-        .options(selectinload(Enterprise.category), selectinload(Enterprise.qualifications),
-                 selectinload(Enterprise.products))
-    )
-    if enterprise is None:
-        raise NotFound(f"No networked enterprise {enterprise_id}.", f"入网企业 {enterprise_id} 不存在。")
-    return _public_entry(enterprise, _regions_for(session, [enterprise.region_code]), utcnow().date())
-
-
-# --- enrolment progress -------------------------------------------------------------------
-
-
-def enrolment_progress(session: Session, *, principal: Principal, region_code: str | None = None) -> dict[str, Any]:
-    """The enrolment funnel (签约入网 / 已申请密钥 / 已赋码 / 已激活) in ``principal``'s scope.
-
-    Counts are of enterprises that reached each stage (so they shrink along the funnel), in
-    the chosen region (the regulator's own by default, the whole country for an operator),
-    with the same counts for each division directly under it.
-    """
-    if principal.role not in (Role.OPERATOR, Role.REGULATOR):
-        raise PermissionDenied("Enrolment progress is for the operator and regulators.",
-                               "入网进度仅供运营中心和监管部门查看。")
-    region_code = (region_code or "").strip() or principal.region_code
-    region = get_region(session, region_code) if region_code else None
-    if region is not None and not principal.sees_region(region.code):
-        raise PermissionDenied("That region lies outside your area.", "该行政区划不在您的管辖范围内。")
-    statement = select(Enterprise.region_code, *(getattr(Enterprise, _STAGE_COLUMNS[s]) for s in FUNNEL)).where(
-        scope_condition(principal))
-    if region is not None:
-        statement = statement.where(_region_filter(session, region.code))
-    rows = session.execute(statement).all()
-    child_regions = (
-        list(session.scalars(select(Region).where(Region.parent_code == region.code).order_by(Region.code)))
-        if region is not None else
-        list(session.scalars(select(Region).where(Region.level == RegionLevel.PROVINCE).order_by(Region.code)))
-    )
-    parents: dict[str, str | None] = {row[0]: row[1] for row in session.execute(select(Region.code, Region.parent_code))}
-    child_codes = {child.code for child in child_regions}
-
-    def empty() -> dict[str, int]:
-        return {"registered": 0, **{stage.value: 0 for stage in FUNNEL}}
-
-    totals = empty()
-    by_child = {code: empty() for code in child_codes}
-    for row in rows:
-        code: str | None = row[0]
-        while code is not None and code not in child_codes:
-            code = parents.get(code)
-        buckets = [totals] + ([by_child[code]] if code is not None else [])
-        for bucket in buckets:
-            bucket["registered"] += 1
-            for stage, reached in zip(FUNNEL, row[1:], strict=True):
-                if reached is not None:
-                    bucket[stage.value] += 1
-    return {
-        "region": {"code": region.code, "name": region.name} if region is not None else None,
-        "stages": [stage.value for stage in (EnrolmentStage.REGISTERED, *FUNNEL)],
-        "totals": totals,
-        "children": [{"code": child.code, "name": child.name, **by_child[child.code]} for child in child_regions
-                     if principal.role is Role.OPERATOR or principal.sees_region(child.code)],
-    }
-
-
-BROADCAST_MAX_CHARS = 140
-
-
-def post_broadcast(session: Session, *, actor: Actor, principal: Principal, enterprise_id: int, text: str) -> Broadcast:
-    """Post the enterprise's message (信息播报); it replaces the one before on every channel.
-
-    At most 140 characters, so that it fits a phone screen and the tail of an SMS reply.
-    """
-    enterprise = _editable_enterprise(session, principal, enterprise_id)
-    text = " ".join((text or "").split())
-    if not text:
-        raise ValidationFailed("The message is empty.", "播报内容不能为空。", code="missing_field", field="text")
-    if len(text) > BROADCAST_MAX_CHARS:
-        raise ValidationFailed(f"A message has at most {BROADCAST_MAX_CHARS} characters; this has {len(text)}.",
-                               f"播报内容最多 {BROADCAST_MAX_CHARS} 个字，当前 {len(text)} 个。", code="too_long",
-                               field="text")
-    previous = current_broadcast(session, enterprise.id)
-    broadcast = Broadcast(enterprise_id=enterprise.id, text=text, posted_by=actor.name)
-    session.add(broadcast)
-    session.flush()
-    record(session, actor=actor, action="enterprise:broadcast:posted", target_type="enterprise",
-           target_id=enterprise.id, before={"text": previous}, after={"text": text})
-    return broadcast
-
-
-def withdraw_broadcast(session: Session, *, actor: Actor, principal: Principal, enterprise_id: int) -> None:
-    """Withdraw the enterprise's current message, if it has one."""
-    enterprise = _editable_enterprise(session, principal, enterprise_id)
-    latest = session.scalars(select(Broadcast).where(Broadcast.enterprise_id == enterprise.id,
-                                                     Broadcast.withdrawn_at.is_(None))
-                             .order_by(Broadcast.id.desc()).limit(1)).first()
-    if latest is None:
-        return
-    latest.withdrawn_at = utcnow()
-    record(session, actor=actor, action="enterprise:broadcast:withdrawn", target_type="enterprise",
-           target_id=enterprise.id, before={"text": latest.text}, after={"text": None})
-
-
-def current_broadcast(session: Session, enterprise_id: int) -> str | None:
-    """The enterprise's current message, or None."""
-    return session.scalar(select(Broadcast.text).where(Broadcast.enterprise_id == enterprise_id,
-                                                       Broadcast.withdrawn_at.is_(None))
-                          .order_by(Broadcast.id.desc()).limit(1))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
-from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jianguan.errors import Conflict, NotFound, ValidationFailed
+from jianguan.jurisdiction import scope_condition
 from jianguan.merchants.models import Merchant, MerchantKind
 
 
@@ -44,20 +44,13 @@ def register_merchant(
 
 
 def _scoped(principal: Principal) -> Select[tuple[Merchant]]:
-    query = select(Merchant).order_by(Merchant.name, Merchant.id)
-    if principal.role is Role.OPERATOR:
-        return query
-    if principal.role is Role.REGULATOR:
-        return query.where(Merchant.region_code.in_(sorted(principal.region_codes)))
-    if principal.role in (Role.MERCHANT, Role.TERMINAL):
-        return query.where(Merchant.id == principal.merchant_id)
-    raise PermissionDenied("Your role does not give access to the registry of distributors and shops.",
-                           "您的角色无权查看经销商/商店登记信息。")
+    return (select(Merchant).where(scope_condition(principal, region=Merchant.region_code, merchant=Merchant.id))
+            .order_by(Merchant.name, Merchant.id))
 
 
 def list_merchants(session: Session, *, principal: Principal) -> list[Merchant]:
-    """The merchants ``principal`` may see: an operator all, a regulator those in its region,
-    a merchant (or its terminal) itself."""
+    """The merchants ``principal`` may see (the jurisdiction rule): an operator all, a regulator of a
+    general agency those in its region, a merchant (or its terminal) itself."""
     return list(session.scalars(_scoped(principal)))
 
 

@@ -23,3 +23,10 @@ class Printer(Base):
     filing_number: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     filing_valid_until: Mapped[dt.date | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def filing_valid_on(self, day: dt.date) -> bool:
+        """Whether the printer may print codes on ``day``: a filing with its number, in force that
+        day. The one rule both the list of printers a manufacturer may name and the check when
+        one is named use."""
+        return (self.filing_number is not None and self.filing_valid_until is not None
+                and day <= self.filing_valid_until)

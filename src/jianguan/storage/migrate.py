@@ -26,11 +26,13 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision`` and load the shipped reference data."""
     from jianguan.regions.services import sync_regions
+    from jianguan.regions.tree import forget_region_tree
     from jianguan.storage.tx import session_factory, transaction
 
     command.upgrade(alembic_config(engine), revision)
     with transaction(session_factory(engine)) as session:
         sync_regions(session)
+    forget_region_tree(engine)  # this process reads the divisions as they are now
 
 
 def check(engine: Engine) -> None:

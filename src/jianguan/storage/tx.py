@@ -11,9 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from jianguan.storage.engine import READ_ONLY_OPTION
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """The session maker for ``engine``; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, **services: object) -> sessionmaker[Session]:
+    """The session maker for ``engine``; objects stay readable after commit.
+
+    ``services`` are the process's long-lived services (``keys=`` the ``KeyService``), made once at
+    start and found by the code that needs them through ``session.info``.
+    """
+    return sessionmaker(engine, expire_on_commit=False, info=dict(services))
 
 
 @contextmanager

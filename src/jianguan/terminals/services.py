@@ -20,8 +20,9 @@ from jianguan.accounts.services import create_api_key, revoke_api_key
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import NotFound, PermissionDenied, ValidationFailed
+from jianguan.jurisdiction import scope_condition
 from jianguan.merchants.models import Merchant
-from jianguan.regions.models import Region
+from jianguan.regions.tree import region_tree
 from jianguan.storage.base import utcnow
 from jianguan.terminals.models import Terminal, TerminalStatus
 
@@ -63,8 +64,7 @@ def register_terminal(
     if not PHONE_PATTERN.match(contact_phone):
         raise ValidationFailed("The contact phone is not a phone number.", "联系电话格式有误。",
                                code="invalid_phone", field="contact_phone")
-    region = registrable_region(session, region_code) if region_code else session.get(Region, merchant.region_code)
-    assert region is not None  # the shop's region is a foreign key
+    region = registrable_region(session, region_code or merchant.region_code)
     key, api_key = create_api_key(session, actor=actor, name=f"{merchant.name} {name}"[:100], role=Role.TERMINAL,
                                   merchant_id=merchant.id, derive_from=derive_key_from)
     terminal = Terminal(merchant_id=merchant.id, name=name, address=(address or merchant.address or "").strip(),
@@ -148,20 +148,13 @@ def is_online(terminal: Terminal, *, now: dt.datetime, offline_after_seconds: in
 def list_terminals(
     session: Session, *, principal: Principal, offline_after_seconds: int, now: dt.datetime | None = None
 ) -> list[TerminalView]:
-    """The terminals ``principal`` may see, active first, by shop: an operator all, a regulator those
-    in its region, a shop's staff their own shop's."""
-    query = (select(Terminal, Merchant.name, Region.name)
+    """The terminals ``principal`` may see (the jurisdiction rule), active first, by shop: an operator
+    all, a regulator of a general agency those in its region, a shop's staff their own shop's."""
+    query = (select(Terminal, Merchant.name)
              .join(Merchant, Merchant.id == Terminal.merchant_id)
-             .join(Region, Region.code == Terminal.region_code)
+             .where(scope_condition(principal, region=Terminal.region_code, merchant=Terminal.merchant_id))
              .order_by(Terminal.status, Merchant.name, Terminal.name, Terminal.id))
-    if principal.role is Role.REGULATOR:
-        query = query.where(Terminal.region_code.in_(sorted(principal.region_codes)))
-    elif principal.role is Role.MERCHANT:
-        query = query.where(Terminal.merchant_id == principal.merchant_id)
-    elif principal.role is not Role.OPERATOR:
-        raise PermissionDenied("Your role does not give access to the terminal registry.",
-                               "您的角色无权查看查询终端登记信息。")
-    now = now or utcnow()
-    return [TerminalView(terminal, merchant_name, region_name,
+    now, tree = now or utcnow(), region_tree(session)
+    return [TerminalView(terminal, merchant_name, tree.name(terminal.region_code) or terminal.region_code,
                          is_online(terminal, now=now, offline_after_seconds=offline_after_seconds))
-            for terminal, merchant_name, region_name in session.execute(query).tuples()]
+            for terminal, merchant_name in session.execute(query).tuples()]

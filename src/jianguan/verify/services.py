@@ -23,40 +23,41 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Engine,
-    Integer,
-    Select,
     bindparam,
-    column,
-    exists,
-    func,
-    literal,
     select,
-    text,
-    true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, parse_code
-from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
-from jianguan.codes.services import load_keyring
+from jianguan.codes.keyring import key_service
+from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import Broadcast, Enterprise, Product
 from jianguan.errors import NotFound
-from jianguan.regions.models import Region
+from jianguan.regions.tree import RegionTree, region_tree
 from jianguan.storage.base import utcnow
 from jianguan.storage.driver import DriverReader, DriverStatement
 from jianguan.storage.engine import READ_ONLY_OPTION
 from jianguan.storage.tx import reading
+from jianguan.timezone import local_date
 from jianguan.verify.abuse import AbuseGuard
-from jianguan.verify.models import Channel, CodeQueryState
+from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
+from jianguan.verify.models import Channel
 from jianguan.verify.recorder import QueryRecorder, Seen
-from jianguan.verify.verdict import CodeFacts, Decision, QueryHistory, Verdict, decide, malformed
+from jianguan.verify.verdict import (
+    GTIN_MISMATCH,
+    CodeFacts,
+    Decision,
+    QueryHistory,
+    Verdict,
+    decide,
+    malformed,
+)
 
 MAX_RAW_INPUT = 64  # what a malformed query's log row keeps of the input
 MAX_COALESCED = 256  # codes whose facts one statement reads at most
+KEYS_REREAD_SECONDS = 1.0  # how often at most the keyring is read again for a code of a new generation
 _HASHES_KEPT = 10_000  # caller and address hashes remembered
 
 
@@ -70,6 +71,9 @@ class QueryContext:
     terminal_id: int | None = None
     caller: str | None = None
     source: str | None = None
+    # Reached through a GS1 Digital Link: the GTIN the link names ("" when it named no valid one).
+    # A code of another product is then answered, and logged, as the copy it is.
+    link_gtin: str | None = None
 
 
 # The values a verification makes (this, the decision, the parsed code, the history, ...) are
@@ -90,6 +94,7 @@ class Answer:
     message: str | None = None
     history: dict[str, Any] = field(default_factory=dict)
     gone: bool = False  # recalled or destroyed: GS1 resolvers answer 410 Gone
+    copied: bool = False  # a real code reached through another product's link (not a probe for codes)
 
     @property
     def verdict(self) -> Verdict:
@@ -162,85 +167,7 @@ class BatchIndex:
         return batch if serial < batch.end else None
 
 
-def _facts_select(source: Any, g: Any, s: Any, b: Any, *leading: Any) -> Select[Any]:
-    """Spoiled?, query state and the active activation of the code named by ``g``, ``s`` and
-    ``b`` (bound values, or the columns of ``source``), outer-joined to ``source``: indexed
-    look-ups only. ``leading`` columns come first."""
-    state, activation = CodeQueryState.__table__, Activation.__table__
-    spoiled = exists().where((SpoiledCode.generation == g) & (SpoiledCode.serial == s))
-    candidate = activation.alias("candidate")
-    active_id = (select(candidate.c.id)
-                 .where(candidate.c.batch_id == b, candidate.c.serial_start <= s, candidate.c.serial_end > s,
-                        candidate.c.withdrawn_at.is_(None))
-                 .order_by(candidate.c.serial_start.desc()).limit(1).correlate(source).scalar_subquery())
-    return (
-        select(*leading, spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
-               activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
-               activation.c.inspection_record)
-        .select_from(source.outerjoin(state, (state.c.generation == g) & (state.c.serial == s))
-                     .outerjoin(activation, activation.c.id == active_id))
-    )
-
-
-def _facts_statement() -> Select[Any]:
-    """The facts of one code as one statement of indexed look-ups: one row. Built once and
-    compiled once per dialect: the hot path runs it on the driver (storage/driver.py)."""
-    one = select(literal(1).label("one")).subquery("one")
-    return _facts_select(one, bindparam("g"), bindparam("s"), bindparam("b"))
-
-
-def _sqlite_size(count: int) -> int:
-    """The number of look-ups SQLite's statement is built for, at least ``count``: exact up to 32,
-    then a multiple of 32, so that at most 39 statements exist (the driver caches 128 a connection)."""
-    return count if count <= 32 else -(-count // 32) * 32
-
-
-def _facts_of_many_statement(dialect_name: str, size: int = 0) -> Select[Any]:
-    """The same facts for many codes at once, in one statement, each row led by the code's index
-    in the request. PostgreSQL takes the codes as three arrays (read by ``unnest``), for any
-    number. SQLite takes ``size`` look-ups as bound values of a VALUES list (``g0, s0, b0, g1,
-    ...``) and gives its rows back as one JSON array of rows."""
-    if dialect_name == "postgresql":
-        return _facts_of_many_postgresql(CodeQueryState.__table__, Activation.__table__)
-    # Measured against reading the look-ups from one JSON parameter with json_each: 2.1 against
-    # 4.5 µs a code (json_extract three times a code cost more than the index probes).
-    rows = ", ".join(f"({i}, :g{i}, :s{i}, :b{i})" for i in range(size))
-    keys = (text(f"SELECT column1 AS i, column2 AS g, column3 AS s, column4 AS b FROM (VALUES {rows})")  # noqa: S608 - no input in it
-            .columns(column("i", Integer), column("g", Integer), column("s", BigInteger), column("b", Integer))
-            .subquery("keys"))
-    facts = _facts_select(keys, keys.c.g, keys.c.s, keys.c.b, keys.c.i).subquery("facts")
-    # The rows folded into one JSON value, so the driver steps once for them all (it lets go of
-    # the interpreter lock at every step, and each hand-over costs more than the row).
-    return select(func.json_group_array(func.json_array(*facts.c)))
-
-
-def _facts_of_many_postgresql(state: Any, activation: Any) -> Select[Any]:
-    """PostgreSQL's form: each look-up is a LATERAL subquery with LIMIT 1, which the planner cannot
-    flatten into a join, so every code is an index probe whatever the statistics say. Written as
-    joins, a prepared (generic) plan made while the tables were new and empty hashed a sequential
-    scan of the whole query state table for every read, and kept it as the table grew."""
-    keys = (func.unnest(bindparam("generations", type_=ARRAY(Integer)), bindparam("serials", type_=ARRAY(BigInteger)),
-                        bindparam("batches", type_=ARRAY(Integer)))
-            .table_valued("g", "s", "b", with_ordinality="i").render_derived(name="keys"))
-    k = keys.c
-    spoiled = (select(literal(True).label("spoiled")).where(SpoiledCode.generation == k.g, SpoiledCode.serial == k.s)
-               .limit(1).lateral("spoiled"))
-    seen = (select(state.c.count, state.c.first_at, state.c.first_region_code)
-            .where(state.c.generation == k.g, state.c.serial == k.s).limit(1).lateral("seen"))
-    active = (select(activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
-                     activation.c.inspection_record)
-              .where(activation.c.batch_id == k.b, activation.c.serial_start <= k.s, activation.c.serial_end > k.s,
-                     activation.c.withdrawn_at.is_(None))
-              .order_by(activation.c.serial_start.desc()).limit(1).lateral("active"))
-    return (
-        select(k.i, spoiled.c.spoiled.is_not(None), seen.c.count, seen.c.first_at, seen.c.first_region_code,
-               active.c.id, active.c.lot, active.c.production_date, active.c.expiry_date, active.c.inspection_record)
-        .select_from(keys.outerjoin(spoiled, true()).outerjoin(seen, true())
-                     .outerjoin(active, true()))
-    )
-
-
-_FACTS = _facts_statement()
+_FACTS = facts_statement()
 _PRODUCT = select(Product.name, Product.specification, Product.gtin).where(Product.id == bindparam("id"))
 _ENTERPRISE = select(Enterprise.id, Enterprise.name, Enterprise.region_code).where(Enterprise.id == bindparam("id"))
 _MESSAGE = (select(Broadcast.text).where(Broadcast.enterprise_id == bindparam("id"), Broadcast.withdrawn_at.is_(None))
@@ -332,6 +259,7 @@ class _Lookup:
     batch: _Batch
     now: dt.datetime
     epoch: int
+    link_gtin: str | None
 
     def values(self) -> dict[str, int]:
         return {"g": self.generation, "s": self.serial, "b": self.batch.id}
@@ -381,18 +309,20 @@ class _FactsCoalescer:
 class Verifier:
     """Answers verifications and logs them (one per process; see the module doc)."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, master: bytes, hash_key: bytes,
+    def __init__(self, sessions: sessionmaker[Session], *, hash_key: bytes,
                  recorder: QueryRecorder | None = None, abuse: AbuseGuard | None = None) -> None:
         self._sessions = sessions
-        self._master = master
+        self._key_service = key_service(sessions)
+        self._keys_read_at = -KEYS_REREAD_SECONDS
+        self._keys_lock = threading.Lock()
         self._hash_key = hash_key
         self._keyring: Keyring | None = None
         self._batches = BatchIndex()
-        self._regions: dict[str, str] | None = None
+        self._regions: RegionTree | None = None
         self.recorder = recorder or QueryRecorder(sessions)
         self._engine: Engine = sessions.kw["bind"]
         self._facts_statement = DriverStatement(_FACTS, self._engine.dialect)
-        self._facts_of_many = (DriverStatement(_facts_of_many_statement("postgresql"), self._engine.dialect)
+        self._facts_of_many = (DriverStatement(facts_of_many_statement("postgresql"), self._engine.dialect)
                                if self._engine.dialect.name == "postgresql" else None)
         self._facts_of_size: dict[int, tuple[DriverStatement, list[tuple[str, str, str]]]] = {}  # SQLite
         self._coalescer = _FactsCoalescer(self._read_facts)
@@ -402,23 +332,33 @@ class Verifier:
         self._productions = _Productions()
         self.abuse = abuse or AbuseGuard.disabled()
 
-    def _keys(self) -> Keyring | None:
-        if self._keyring is None:
-            try:
-                with reading(self._sessions) as session:
-                    self._keyring = load_keyring(session, master=self._master)
-            except NotFound:  # a network that has issued nothing yet: every code is unknown
-                return None
+    def _keys(self, *, reread: bool = False) -> Keyring | None:
+        """The keyring as last read; read again when there is none yet or ``reread`` asks (a code of
+        a generation it lacks: rotated by another process), at most once a second. Threads that
+        find a read under way wait for it rather than answer without keys."""
+        keyring = self._keyring
+        if keyring is not None and not reread:
+            return keyring
+        with self._keys_lock:
+            if self._keyring is not keyring:  # read by another thread while this one waited
+                return self._keyring
+            now = time.monotonic()
+            if now - self._keys_read_at >= KEYS_REREAD_SECONDS:
+                self._keys_read_at = now
+                try:
+                    with reading(self._sessions) as session:
+                        self._keyring = self._key_service.keyring(session)
+                except NotFound:  # a network that has issued nothing yet: every code is unknown
+                    self._keyring = None
         return self._keyring
 
-    def region_name(self, code: str | None) -> str | None:
-        """The name of a region, from a table loaded once."""
+    def _region_name(self, code: str | None) -> str | None:
+        """The name of the region where a query was made, from the process's region tree."""
         if code is None:
             return None
         if self._regions is None:
-            with reading(self._sessions) as session:
-                self._regions = {row.code: row.name for row in session.execute(select(Region.code, Region.name))}
-        return self._regions.get(code)
+            self._regions = region_tree(self._engine)
+        return self._regions.name(code)
 
     def hashed(self, value: str | None) -> str | None:
         """A keyed hash of a phone number or address: the same caller can be counted, not named.
@@ -440,7 +380,8 @@ class Verifier:
         if delay := self.abuse.check(caller_hash or source_hash):
             time.sleep(delay)
         answer = self._answer(raw, context, caller_hash, source_hash)
-        self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
+        if not answer.copied:  # the guard counts probes for codes; a copied code is a real one
+            self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
         return answer
 
     async def verify_async(self, raw: str, context: QueryContext) -> Answer:
@@ -453,7 +394,8 @@ class Verifier:
             await asyncio.sleep(delay)
         step = self._begin(raw, context, caller_hash, source_hash)
         answer = step if isinstance(step, Answer) else self._finish(step, await self._coalescer.fetch(step))
-        self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
+        if not answer.copied:  # the guard counts probes for codes; a copied code is a real one
+            self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
         return answer
 
     def _answer(self, raw: str, context: QueryContext, caller_hash: str | None, source_hash: str | None) -> Answer:
@@ -474,7 +416,12 @@ class Verifier:
                                "raw_input": None}
         keyring = self._keys()
         try:
-            parsed = parse_code(text, keyring)
+            try:
+                parsed = parse_code(text, keyring)
+            except MalformedCode as error:
+                if error.reason != "unknown_generation" or (keyring := self._keys(reread=True)) is None:
+                    raise
+                parsed = parse_code(text, keyring)
             generation, serial = decode_parsed(keyring, parsed) if keyring else (parsed.generation, -1)
         except MalformedCode as error:
             # PostgreSQL text cannot hold NUL: one such row would fail every flush after it.
@@ -488,30 +435,35 @@ class Verifier:
         if batch is None:
             row["verdict"] = Verdict.UNKNOWN.value
             self.recorder.record(row, None)
-            return Answer(decide(CodeFacts(issued=False), QueryHistory(), now.date()), input=text[:MAX_RAW_INPUT],
+            return Answer(decide(CodeFacts(issued=False), QueryHistory(), local_date(now)), input=text[:MAX_RAW_INPUT],
                           code=parsed.code, grouped=parsed.grouped)
         # The epoch before the read: a state read before an eviction is not trusted after it.
-        return _Lookup(row, text[:MAX_RAW_INPUT], parsed, generation, serial, batch, now, self.recorder.epoch)
+        return _Lookup(row, text[:MAX_RAW_INPUT], parsed, generation, serial, batch, now, self.recorder.epoch,
+                       context.link_gtin)
 
     def _finish(self, lookup: _Lookup, fetched: Sequence[Any]) -> Answer:
         """The answer to an issued code, from its facts as read (a row of ``_FACTS``); logged here."""
         facts, fields, stored = self._facts(lookup.batch, fetched)
         now, decided = lookup.now, []
+        copied = lookup.link_gtin is not None and fields["product"]["gtin"] != lookup.link_gtin
 
         def verdict_for(seen: Seen) -> str:
             # Decided under the recorder's lock, so the log row says exactly what the caller is told.
             history = QueryHistory(seen.count, seen.first_at, seen.first_region_code,
-                                   self.region_name(seen.first_region_code))
-            decided.append(decide(facts, history, now.date()))
+                                   self._region_name(seen.first_region_code))
+            decided.append(GTIN_MISMATCH if copied else decide(facts, history, local_date(now)))
             return decided[-1].verdict.value
 
         seen = self.recorder.record(lookup.row, (lookup.generation, lookup.serial), verdict_for, stored=stored,
                                     epoch=lookup.epoch)
+        if copied:  # nothing of the other product is told
+            return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
+                          copied=True)
         return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
                       history={"count_before": seen.count,
                                "first_at": seen.first_at.isoformat() if seen.first_at else None,
                                "first_region": seen.first_region_code,
-                               "first_region_name": self.region_name(seen.first_region_code)},
+                               "first_region_name": self._region_name(seen.first_region_code)},
                       gone=facts.recalled or facts.destroyed, **fields)
 
     def _read_facts(self, lookups: Sequence[_Lookup]) -> list[Sequence[Any]]:
@@ -523,7 +475,7 @@ class Verifier:
                 "generations": [lookup.generation for lookup in lookups],
                 "serials": [lookup.serial for lookup in lookups], "batches": [lookup.batch.id for lookup in lookups]})
         else:
-            statement, names = self._sqlite_facts_of(_sqlite_size(len(lookups)))
+            statement, names = self._sqlite_facts_of(sqlite_size(len(lookups)))
             values: dict[str, Any] = {}
             last = lookups[-1]
             for i, (g, s, b) in enumerate(names):  # the look-ups, then the last repeated up to the size
@@ -541,7 +493,7 @@ class Verifier:
         made = self._facts_of_size.get(size)
         if made is None:
             made = self._facts_of_size[size] = (
-                DriverStatement(_facts_of_many_statement("sqlite", size), self._engine.dialect),
+                DriverStatement(facts_of_many_statement("sqlite", size), self._engine.dialect),
                 [(f"g{i}", f"s{i}", f"b{i}") for i in range(size)])
         return made
 
@@ -560,7 +512,7 @@ class Verifier:
     def _facts(self, batch: _Batch, fetched: Sequence[Any]) -> tuple[CodeFacts, dict[str, Any], Seen]:
         """Spoilage, activation and query state of one code, from its row of ``_FACTS``."""
         spoiled, count, first_at, first_region, activation_id = fetched[:5]
-        product, enterprise, message = self._catalog.describe(self._connect, batch, self.region_name)
+        product, enterprise, message = self._catalog.describe(self._connect, batch, self._region_name)
         fields: dict[str, Any] = {"product": product, "enterprise": enterprise, "message": message}
         expiry = None
         if activation_id is not None:

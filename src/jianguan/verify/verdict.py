@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jianguan.choices import LabelledChoice
+from jianguan.timezone import LOCAL_ZONE
 
 
 class Verdict(LabelledChoice):
@@ -76,14 +76,22 @@ class Decision:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-_BEIJING = ZoneInfo("Asia/Shanghai")  # the time people read on every channel
+# The answer to a code reached through a GS1 Digital Link naming another product (or no valid
+# GTIN): a serial copied from one product onto another. It speaks as an unknown code does.
+GTIN_MISMATCH = Decision(
+    Verdict.UNKNOWN, Tone.BAD, "监管码与产品不符，谨防假冒", "This code belongs to another product: beware of a fake",
+    "该监管码不属于链接所指的产品，可能是从其他产品上复制的。请保留购物凭证并举报。",
+    "The code does not belong to the product the link names; it may have been copied from another product. "
+    "Keep your receipt and report it.",
+    alarm=True, details={"reason": "gtin_mismatch"},
+)
 
 
 def _when(value: dt.datetime | None) -> str:
     """``2026-11-30 13:41``, Beijing time."""
     if value is None:
         return ""
-    return value.astimezone(_BEIJING).isoformat(" ", "minutes")[:16]
+    return value.astimezone(LOCAL_ZONE).isoformat(" ", "minutes")[:16]
 
 
 def malformed(reason_zh: str, reason_en: str) -> Decision:

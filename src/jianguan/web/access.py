@@ -79,6 +79,14 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return principal
 
 
+def require_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller of a route that admits roles only: the guard let no anonymous caller through."""
+    principal = current_principal(connection)
+    if principal is None:  # unreachable behind the guard; refuse rather than act as nobody
+        raise NotAuthenticated()
+    return principal
+
+
 def actor_for(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal | None) -> Actor:
     """The audit actor of this request."""
     name = principal.actor_name if principal else "anonymous"

@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from jianguan import __version__, channels
+from jianguan.codes.keyring import KeyService
 from jianguan.config import Settings
 from jianguan.storage import make_engine, session_factory
 from jianguan.storage.migrate import require_current
@@ -53,7 +54,10 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     if check_database:
         require_current(engine)
-    state = State({"settings": settings, "engine": engine, "sessions": session_factory(engine)})
+    # The process's long-lived services, made once here from the settings (the master key is read
+    # once, by the one key service) and reached through every session (see storage.tx).
+    sessions = session_factory(engine, keys=KeyService(settings.master_key_bytes()))
+    state = State({"settings": settings, "engine": engine, "sessions": sessions})
     openapi = OpenAPIConfig(
         title="Jianguan API / 产品质量电子监管网接口",
         version=__version__,
@@ -108,8 +112,7 @@ def _start_verifier(app: Litestar) -> None:
     from jianguan.verify.services import Verifier, query_hash_key
 
     settings: Settings = app.state.settings
-    verifier = Verifier(app.state.sessions, master=settings.master_key_bytes(),
-                        hash_key=query_hash_key(settings.secret_key.get_secret_value()),
+    verifier = Verifier(app.state.sessions, hash_key=query_hash_key(settings.secret_key.get_secret_value()),
                         abuse=abuse_guard_for(settings, app.state.sessions))
     verifier.recorder.start()
     app.state.verifier = verifier

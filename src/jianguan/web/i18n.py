@@ -1,10 +1,12 @@
-"""Chinese first, English on request: the page language and the bilingual text helper."""
+"""Chinese first, English on request: the page language, and a refusal's message in it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar.connection import ASGIConnection
+
+from jianguan.errors import DomainError
 
 LANG_COOKIE = "jg_lang"
 LANGUAGES = ("zh", "en")
@@ -19,6 +21,8 @@ def language(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return stored if stored in LANGUAGES else "zh"
 
 
-def pick(lang: str, zh: str, en: str) -> str:
-    """The text for ``lang``."""
-    return en if lang == "en" else zh
+def message(connection: ASGIConnection[Any, Any, Any, Any], error: DomainError | None) -> str | None:
+    """A refusal's message in the visitor's language; None when there is no refusal."""
+    if error is None:
+        return None
+    return error.message if language(connection) == "en" else error.message_zh

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
 
+from jianguan.timezone import LOCAL_ZONE
 from jianguan.web.access import CSRF_COOKIE, CSRF_FIELD, current_principal
 from jianguan.web.i18n import language
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _request(context: Any) -> Any:
@@ -63,11 +61,13 @@ def _switch_lang_url(context: Any) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
-def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC timestamp shown in Beijing time."""
-    if value is None:
+def local_time(value: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp (or its ISO text, as the API gives it) shown in Beijing time."""
+    if value is None or value == "":
         return ""
-    return value.astimezone(SHANGHAI).strftime(fmt)
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(LOCAL_ZONE).strftime(fmt)
 
 
 def configure_environment(engine: JinjaTemplateEngine) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jianguan.codes import codec
+from jianguan.codes import ff1
 
 PATHS = ["compiled", "numpy"]
 
@@ -15,11 +15,11 @@ PATHS = ["compiled", "numpy"]
 @contextlib.contextmanager
 def bulk_path(name: str) -> Iterator[None]:
     """Within the block, the codec's bulk functions take the path ``name``."""
-    kernel = codec._KERNEL
+    kernel = ff1._KERNEL
     if name == "compiled" and kernel is None:
         pytest.skip("the compiled round arithmetic is not built here (no C compiler at install)")
-    codec._KERNEL = kernel if name == "compiled" else None
+    ff1._KERNEL = kernel if name == "compiled" else None
     try:
         yield
     finally:
-        codec._KERNEL = kernel
+        ff1._KERNEL = kernel

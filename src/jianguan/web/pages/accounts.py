@@ -10,11 +10,10 @@ from litestar.response import Redirect, Template
 
 from jianguan.accounts import services as accounts
 from jianguan.accounts.models import KEY_ROLES, USER_ROLES, Role
-from jianguan.accounts.principal import Principal
 from jianguan.catalogue.models import Agency
 from jianguan.errors import DomainError, ValidationFailed
 from jianguan.storage import reading, transaction
-from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.web.access import actor_for, require_principal, roles
 from jianguan.web.forms import Form
 
 STAFF = (Role.OPERATOR, Role.MANUFACTURER, Role.PRINTER, Role.MERCHANT)
@@ -24,11 +23,6 @@ USER_FIELDS = ("username", "display_name", "role", "region_code", "agency", "ent
 KEY_SCOPE_FIELD = {Role.MANUFACTURER.value: "enterprise_id", Role.PRINTER.value: "printer_id",
                    Role.TERMINAL.value: "merchant_id"}
 
-
-def _caller(request: Request[Any, Any, Any]) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only logged-in users
-    return principal
 
 
 def _optional_int(value: str | None, field: str) -> int | None:
@@ -49,7 +43,6 @@ def _users_page(request: Request[Any, Any, Any], *, values: dict[str, str] | Non
     with reading(request.app.state.sessions) as session:
         users = accounts.list_users(session)
         names = accounts.scope_names(session, users)
-        session.expunge_all()  # reading() rolls back, which would expire what the template reads
     return Template("manage_users.html", status_code=status_code, context={
         "users": users, "names": names, "values": values or {}, "error": error,
         "roles": USER_ROLES, "agencies": list(Agency), "Role": Role, "Agency": Agency,
@@ -65,7 +58,7 @@ def users_page(request: Request[Any, Any, Any]) -> Template:
 @post("/manage/users", opt=roles(Role.OPERATOR), include_in_schema=False, sync_to_thread=True)
 def users_create(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
     """Create a user from the form; on a refusal show the form again with the message and the values."""
-    principal = _caller(request)
+    principal = require_principal(request)
     values = {name: data.get(name, "").strip() for name in USER_FIELDS}
     try:
         with transaction(request.app.state.sessions) as session:
@@ -84,7 +77,7 @@ def users_create(request: Request[Any, Any, Any], data: Form) -> Template | Redi
 
 
 def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> Redirect:
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         accounts.set_user_active(session, actor=actor_for(request, principal), user_id=user_id, active=active)
     return Redirect("/manage/users", status_code=303)
@@ -109,12 +102,11 @@ def users_enable(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Red
 
 def _keys_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
                error: DomainError | None = None, new_key: str | None = None, status_code: int = 200) -> Template:
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         keys = accounts.list_api_keys(session, principal=principal)
         names = accounts.scope_names(session, keys)
         scope = accounts.describe_scope(session, principal)
-        session.expunge_all()  # reading() rolls back, which would expire what the template reads
     return Template("manage_apikeys.html", status_code=status_code, context={
         "me": principal, "scope": scope, "keys": keys, "names": names, "values": values or {},
         "error": error, "new_key": new_key, "key_roles": KEY_ROLES, "Role": Role, "Agency": Agency,
@@ -136,7 +128,7 @@ def keys_issue(request: Request[Any, Any, Any], data: Form) -> Template:
     The answer is the page itself rather than a redirect, because a redirect would have to carry
     the key somewhere it could be read later.
     """
-    principal = _caller(request)
+    principal = require_principal(request)
     values = {name: data.get(name, "").strip() for name in ("name", "role", "organisation_id")}
     try:
         if principal.role is Role.MANUFACTURER:
@@ -161,7 +153,7 @@ def keys_issue(request: Request[Any, Any, Any], data: Form) -> Template:
       sync_to_thread=True)
 def keys_revoke(request: Request[Any, Any, Any], api_key_id: FromPath[int]) -> Redirect:
     """Revoke a key at once."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         accounts.revoke_api_key(session, actor=actor_for(request, principal), api_key_id=api_key_id,
                                 principal=principal)

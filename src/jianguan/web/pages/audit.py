@@ -25,7 +25,6 @@ def audit_page(request: Request[Any, Any, Any], action: FromQuery[str] = "", tar
     with reading(request.app.state.sessions) as session:
         records = recent_records(session, action_prefix=action, target_type=target_type, target_id=target_id,
                                  limit=PAGE_SIZE)
-        session.expunge_all()  # reading() rolls back, which would expire what the template reads
     return Template("manage_audit.html", context={"records": records, "action": action, "target": target})
 
 

@@ -13,7 +13,7 @@ from jianguan.accounts.models import USER_ROLES, Role
 from jianguan.accounts.principal import Principal
 from jianguan.regions.models import RegionLevel
 from jianguan.storage import reading
-from jianguan.web.access import current_principal, roles
+from jianguan.web.access import require_principal, roles
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,12 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
                        if principal.role is Role.OPERATOR else "Your organisation's API keys.")
     terminals = Destination("/manage/terminals", "查询终端", "Query terminals",
                             "商店查询终端的登记与在线状态。", "Shops' query terminals and whether they are online.")
-    reports = Destination("/manage/reports", "举报", "Reports of fakes",
+    reports = Destination("/manage/reports", "投诉举报", "Complaints and reports",
                           "消费者的假冒举报：码、地点与联系方式。", "Consumers' reports of suspected fakes.")
     alerts = Destination("/manage/alerts", "预警信息", "Alerts",
                          "被封禁的恶意查询来源等预警。", "Alerts such as sources blocked for probing codes.")
+    lookup = Destination("/manage/codes", "监管码查询", "Code look-up",
+                         "一个码的批次、激活、包装与查询记录。", "A code's batch, activation, packing and queries.")
     if principal.role is Role.OPERATOR:
         return [
             Destination("/manage/enterprises", "入网企业", "Enterprises",
@@ -55,6 +57,7 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
             reports,
             terminals,
             alerts,
+            lookup,
             Destination("/manage/code-requests", "监管码审批", "Code request approvals",
                         "审批超出月度配额的监管码申请。", "Approve or reject requests above the monthly quota."),
             Destination("/manage/users", "用户", "Users",
@@ -66,7 +69,7 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
     if principal.role is Role.REGULATOR:
         return [Destination("/manage/enterprises", "辖区企业", "Enterprises in your region",
                             "辖区内企业的入网进度与企业名录。", "Enrolment progress and the enterprises in scope."),
-                reports, terminals, alerts]
+                reports, lookup, terminals, alerts]
     if principal.role is Role.MANUFACTURER:
         return [Destination(f"/manage/enterprises/{principal.enterprise_id}", "本企业", "Your enterprise",
                             "企业资料、资质与产品。", "Your record, qualifications and products.", organisation),
@@ -88,12 +91,10 @@ def destinations(principal: Principal, organisation: str = "") -> list[Destinati
 @get("/dashboard", opt=roles(*USER_ROLES), include_in_schema=False, sync_to_thread=True)
 def dashboard(request: Request[Any, Any, Any]) -> Template:
     """Who the user is, the scope they are bound to, and links to the pages of their role."""
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only logged-in users
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         scope = accounts.describe_scope(session, principal)
         organisation = scope.enterprise or scope.printer or scope.merchant
-        session.expunge_all()  # reading() rolls back, which would expire what the template reads
     context = {
         "me": principal,
         "scope": scope,

@@ -3,28 +3,25 @@ the enterprises themselves."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
-from jianguan.accounts.principal import Principal
 from jianguan.catalogue.services import list_categories
+from jianguan.enterprises import broadcasts, directory, enrolment
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import EnrolmentStage, PackagingLevel, QualificationKind
 from jianguan.errors import DomainError
-from jianguan.regions.models import Region
-from jianguan.regions.services import children, get_region
+from jianguan.regions.tree import region_tree
 from jianguan.storage import reading, transaction
-from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.timezone import today
+from jianguan.web.access import PUBLIC, actor_for, require_principal, roles
 from jianguan.web.forms import Form, form_date, form_int
-from jianguan.web.i18n import language
+from jianguan.web.i18n import message
 
 PAGE_SIZE = 20
 STAGE_BADGES = {"registered": "", "signed": "warn", "credentials_issued": "warn", "codes_issued": "good",
@@ -35,23 +32,14 @@ QUALIFICATION_FIELDS = ("kind", "number", "issuer", "valid_from", "valid_until")
 PRODUCT_FIELDS = ("name", "specification", "category_id", "gtin", "case_units", "pallet_units", "description")
 
 
-def _caller(request: Request[Any, Any, Any]) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only logged-in users
-    return principal
 
-
-
-
-def _provinces(session: Session) -> list[Region]:
-    return list(session.scalars(select(Region).where(Region.parent_code.is_(None)).order_by(Region.code)))
 
 
 # --- the public directory -----------------------------------------------------------------
 
 
 @get("/enterprises", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
-def directory(
+def directory_page(
     request: Request[Any, Any, Any], province: FromQuery[str | None] = None, region: FromQuery[str | None] = None,
     category: FromQuery[str | None] = None, q: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
 ) -> Template:
@@ -59,25 +47,25 @@ def directory(
     region_code = (region or "").strip() or (province or "").strip() or None
     category_id = int(category) if category and category.isdigit() else None
     offset = max(offset, 0)
-    error: str | None = None
+    refused: DomainError | None = None
     with reading(request.app.state.sessions) as session:
         try:
-            page = enterprises.public_directory(session, region_code=region_code, category_id=category_id, query=q,
-                                                limit=PAGE_SIZE, offset=offset)
-        except DomainError as refused:
+            page = directory.public_directory(session, region_code=region_code, category_id=category_id, query=q,
+                                              limit=PAGE_SIZE, offset=offset)
+        except DomainError as error:
             page = {"total": 0, "limit": PAGE_SIZE, "offset": 0, "items": []}
-            error = _message(request, refused)
+            refused = error
         categories = list_categories(session)
-        provinces = _provinces(session)
-        session.expunge_all()
+        provinces = region_tree(session).provinces()
     filters = {"province": province or "", "region": region or "", "category": category or "", "q": q or ""}
     base = {k: v for k, v in filters.items() if v}
 
     def page_url(new_offset: int) -> str:
         return "/enterprises?" + urlencode({**base, "offset": new_offset})
 
-    return Template("enterprises_directory.html", status_code=400 if error else 200, context={
-        "page": page, "filters": filters, "categories": categories, "provinces": provinces, "error": error,
+    return Template("enterprises_directory.html", status_code=refused.status_code if refused else 200, context={
+        "page": page, "filters": filters, "categories": categories, "provinces": provinces,
+        "error": message(request, refused),
         "kinds": QualificationKind, "badges": STAGE_BADGES, "stages": EnrolmentStage,
         "previous_url": page_url(max(offset - PAGE_SIZE, 0)) if offset > 0 else None,
         "next_url": page_url(offset + PAGE_SIZE) if offset + PAGE_SIZE < page["total"] else None,
@@ -88,13 +76,10 @@ def directory(
 def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
     """One signed enterprise's public entry."""
     with reading(request.app.state.sessions) as session:
-        entry = enterprises.public_entry(session, enterprise_id)
+        entry = directory.public_entry(session, enterprise_id)
     return Template("enterprise_entry.html", context={"entry": entry, "kinds": QualificationKind,
                                                        "stages": EnrolmentStage, "badges": STAGE_BADGES})
 
-
-def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
-    return error.message if language(request) == "en" else error.message_zh
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -102,7 +87,7 @@ def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
 
 def _manage_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
                  error: DomainError | None = None) -> Template:
-    principal = _caller(request)
+    principal = require_principal(request)
     params = request.query_params
     region_code = (params.get("region") or "").strip() or None
     stage = (params.get("stage") or "").strip() or None
@@ -110,23 +95,23 @@ def _manage_page(request: Request[Any, Any, Any], *, values: dict[str, str] | No
     filter_error: str | None = None
     with reading(request.app.state.sessions) as session:
         try:
-            progress = enterprises.enrolment_progress(session, principal=principal, region_code=region_code)
+            progress = enrolment.enrolment_progress(session, principal=principal, region_code=region_code)
             rows = enterprises.list_enterprises(session, principal=principal, region_code=region_code, stage=stage,
                                                 query=q)
         except DomainError as refused:
-            filter_error = _message(request, refused)
-            progress = enterprises.enrolment_progress(session, principal=principal)
+            filter_error = message(request, refused)
+            progress = enrolment.enrolment_progress(session, principal=principal)
             rows = []
-        scope_region = get_region(session, principal.region_code) if principal.region_code else None
-        sub_regions = children(session, region_code or principal.region_code) if (
-            region_code or principal.region_code) else _provinces(session)
+        tree = region_tree(session)
+        scope_region = tree.get(principal.region_code)
+        sub_region_of = region_code or principal.region_code
+        sub_regions = tree.children(sub_region_of) if sub_region_of in tree else ()
         categories = list_categories(session)
-        session.expunge_all()
-    return Template("manage_enterprises.html", status_code=400 if error or filter_error else 200, context={
+    return Template("manage_enterprises.html", status_code=error.status_code if error else 400 if filter_error else 200, context={
         "rows": rows, "progress": progress, "sub_regions": sub_regions, "scope_region": scope_region,
         "categories": categories, "stages": EnrolmentStage, "badges": STAGE_BADGES, "Role": Role,
         "filters": {"region": region_code or "", "stage": stage or "", "q": q or ""},
-        "values": values or {}, "error": _message(request, error) if error else None,
+        "values": values or {}, "error": message(request, error),
         "filter_error": filter_error, "is_operator": principal.role is Role.OPERATOR,
     })
 
@@ -145,7 +130,7 @@ def register_enterprise(request: Request[Any, Any, Any], data: Form) -> Template
     try:
         with transaction(request.app.state.sessions) as session:
             enterprise = enterprises.register_enterprise(
-                session, actor=actor_for(request, _caller(request)), credit_code=values["credit_code"],
+                session, actor=actor_for(request, require_principal(request)), credit_code=values["credit_code"],
                 name=values["name"], region_code=values["region_code"],
                 category_id=form_int(values["category_id"], "category", "产品类别"), address=values["address"],
                 contact_name=values["contact_name"], contact_phone=values["contact_phone"],
@@ -158,38 +143,27 @@ def register_enterprise(request: Request[Any, Any, Any], data: Form) -> Template
 
 def _detail_page(request: Request[Any, Any, Any], enterprise_id: int, *, form: str = "",
                  values: dict[str, str] | None = None, error: DomainError | None = None) -> Template:
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         enterprise = enterprises.get_enterprise(session, principal=principal, enterprise_id=enterprise_id)
         for product in enterprise.products:
             _ = product.packaging, product.category
         _ = enterprise.category
-        region_path = [*(r.name for r in _ancestors(session, enterprise.region_code))]
+        region_path = region_tree(session).path_name(enterprise.region_code)
         categories = list_categories(session)
-        broadcast = enterprises.current_broadcast(session, enterprise_id)
-        session.expunge_all()
-    today = dt.date.today()
-    return Template("manage_enterprise.html", status_code=400 if error else 200, context={
-        "enterprise": enterprise, "region_path": " ".join(region_path), "categories": categories,
+        broadcast = broadcasts.current_broadcast(session, enterprise_id)
+    return Template("manage_enterprise.html", status_code=error.status_code if error else 200, context={
+        "enterprise": enterprise, "region_path": region_path, "categories": categories,
         "kinds": list(QualificationKind), "Kind": QualificationKind, "levels": PackagingLevel, "stages": EnrolmentStage,
-        "badges": STAGE_BADGES, "today": today, "form": form, "values": values or {}, "broadcast": broadcast,
-        "broadcast_max": enterprises.BROADCAST_MAX_CHARS,
-        "error": _message(request, error) if error else None,
+        "badges": STAGE_BADGES, "today": today(), "form": form, "values": values or {}, "broadcast": broadcast,
+        "broadcast_max": broadcasts.BROADCAST_MAX_CHARS,
+        "error": message(request, error),
         "can_edit": principal.role is Role.OPERATOR or principal.owns_enterprise(enterprise_id),
         "is_operator": principal.role is Role.OPERATOR,
         "funnel": [(stage, getattr(enterprise, column)) for stage, column in (
             (EnrolmentStage.SIGNED, "signed_on"), (EnrolmentStage.CREDENTIALS_ISSUED, "credentials_issued_on"),
             (EnrolmentStage.CODES_ISSUED, "codes_issued_on"), (EnrolmentStage.ACTIVATED, "activated_on"))],
     })
-
-
-def _ancestors(session: Session, code: str) -> list[Region]:
-    chain: list[Region] = []
-    region: Region | None = session.get(Region, code)
-    while region is not None:
-        chain.append(region)
-        region = session.get(Region, region.parent_code) if region.parent_code else None
-    return list(reversed(chain))
 
 
 MANAGERS = roles(Role.OPERATOR, Role.REGULATOR, Role.MANUFACTURER)
@@ -209,7 +183,7 @@ def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int
     values = {"signed_on": (data.get("signed_on") or "").strip()}
     try:
         with transaction(request.app.state.sessions) as session:
-            enterprises.sign_enterprise(session, actor=actor_for(request, _caller(request)),
+            enterprises.sign_enterprise(session, actor=actor_for(request, require_principal(request)),
                                         enterprise_id=enterprise_id,
                                         signed_on=form_date(values["signed_on"], "signing date", "签约日期"))
     except DomainError as error:
@@ -221,7 +195,7 @@ def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int
       sync_to_thread=True)
 def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
     """Add a qualification from the form."""
-    principal = _caller(request)
+    principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in QUALIFICATION_FIELDS}
     try:
         with transaction(request.app.state.sessions) as session:
@@ -239,7 +213,7 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
       sync_to_thread=True)
 def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
     """Register a product from the form: item always, case and pallet when their counts are given."""
-    principal = _caller(request)
+    principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in PRODUCT_FIELDS}
     try:
         packaging: list[tuple[str, int]] = [("item", 1)]
@@ -262,11 +236,11 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
       sync_to_thread=True)
 def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
     """Post the enterprise's message (信息播报) from the form."""
-    principal = _caller(request)
+    principal = require_principal(request)
     values = {"text": data.get("text") or ""}
     try:
         with transaction(request.app.state.sessions) as session:
-            enterprises.post_broadcast(session, actor=actor_for(request, principal), principal=principal,
+            broadcasts.post_broadcast(session, actor=actor_for(request, principal), principal=principal,
                                        enterprise_id=enterprise_id, text=values["text"])
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="broadcast", values=values, error=error)
@@ -277,13 +251,13 @@ def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]
       sync_to_thread=True)
 def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Redirect:
     """Withdraw the enterprise's current message."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        enterprises.withdraw_broadcast(session, actor=actor_for(request, principal), principal=principal,
+        broadcasts.withdraw_broadcast(session, actor=actor_for(request, principal), principal=principal,
                                        enterprise_id=enterprise_id)
     return Redirect(f"/manage/enterprises/{enterprise_id}#broadcast", status_code=303)
 
 
-router = Router(path="/", route_handlers=[directory, directory_entry, manage_enterprises, register_enterprise,
+router = Router(path="/", route_handlers=[directory_page, directory_entry, manage_enterprises, register_enterprise,
                                           manage_enterprise, sign_enterprise, add_qualification, add_product,
                                           post_broadcast, withdraw_broadcast])

@@ -16,23 +16,18 @@ from jianguan.errors import DomainError, NotFound
 from jianguan.merchants import services as merchants
 from jianguan.merchants.models import MerchantKind
 from jianguan.printers import services as printers
-from jianguan.regions.services import get_region
+from jianguan.regions.tree import region_tree
 from jianguan.storage import reading, transaction
-from jianguan.storage.base import utcnow
-from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.timezone import today
+from jianguan.web.access import actor_for, current_principal, require_principal, roles
 from jianguan.web.forms import Form, form_date, form_int
-from jianguan.web.i18n import language
+from jianguan.web.i18n import message
 
 OPERATOR = roles(Role.OPERATOR)
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "agency", "mandatory_since", "description")
 PRINTER_FIELDS = ("credit_code", "name", "region_code", "address", "filing_number", "filing_valid_until")
 MERCHANT_FIELDS = ("credit_code", "name", "kind", "region_code", "address")
 
-
-def _message(request: Request[Any, Any, Any], error: DomainError | None) -> str | None:
-    if error is None:
-        return None
-    return error.message if language(request) == "en" else error.message_zh
 
 
 def _values(data: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
@@ -46,10 +41,9 @@ def _catalogue_page(request: Request[Any, Any, Any], *, values: dict[str, str] |
                     error: DomainError | None = None, edited: int | None = None) -> Template:
     with reading(request.app.state.sessions) as session:
         categories = catalogue.list_categories(session, include_inactive=True)
-        session.expunge_all()
-    return Template("manage_catalogue.html", status_code=400 if error else 200, context={
+    return Template("manage_catalogue.html", status_code=error.status_code if error else 200, context={
         "categories": categories, "agencies": list(Agency), "Agency": Agency, "values": values or {},
-        "error": _message(request, error), "edited": edited,
+        "error": message(request, error), "edited": edited,
     })
 
 
@@ -95,9 +89,8 @@ def _printers_page(request: Request[Any, Any, Any], *, values: dict[str, str] | 
                    error: DomainError | None = None) -> Template:
     with reading(request.app.state.sessions) as session:
         rows = printers.list_printers(session)
-        session.expunge_all()
-    return Template("manage_printers.html", status_code=400 if error else 200, context={
-        "printers": rows, "today": utcnow().date(), "values": values or {}, "error": _message(request, error),
+    return Template("manage_printers.html", status_code=error.status_code if error else 200, context={
+        "printers": rows, "today": today(), "values": values or {}, "error": message(request, error),
     })
 
 
@@ -128,14 +121,12 @@ def printers_create(request: Request[Any, Any, Any], data: Form) -> Template | R
 
 def _merchants_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
                     error: DomainError | None = None) -> Template:
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         rows = merchants.list_merchants(session, principal=principal)
-        session.expunge_all()
-    return Template("manage_merchants.html", status_code=400 if error else 200, context={
+    return Template("manage_merchants.html", status_code=error.status_code if error else 200, context={
         "merchants": rows, "kinds": list(MerchantKind), "Kind": MerchantKind, "values": values or {},
-        "error": _message(request, error),
+        "error": message(request, error),
     })
 
 
@@ -162,8 +153,7 @@ def merchants_create(request: Request[Any, Any, Any], data: Form) -> Template | 
 def _own_record(request: Request[Any, Any, Any], record_id: int, attribute: str) -> Principal:
     """The caller, if it may see this printer's or merchant's record: an operator, or the
     organisation's own staff; anyone else is told there is no such record."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     if principal.role is not Role.OPERATOR and getattr(principal, attribute) != record_id:
         raise NotFound(f"No record {record_id}.", f"记录 {record_id} 不存在。")
     return principal
@@ -176,23 +166,22 @@ def printer_page(request: Request[Any, Any, Any], printer_id: FromPath[int]) -> 
     _own_record(request, printer_id, "printer_id")
     with reading(request.app.state.sessions) as session:
         printer = printers.get_printer(session, printer_id)
-        region = get_region(session, printer.region_code)
+        region = region_tree(session).require(printer.region_code)
     return Template("registry_record.html", context={
-        "kind": "printer", "record": printer, "region": region, "today": utcnow().date()})
+        "kind": "printer", "record": printer, "region": region, "today": today()})
 
 
 @get("/manage/merchants/{merchant_id:int}", opt=roles(Role.OPERATOR, Role.REGULATOR, Role.MERCHANT),
      include_in_schema=False, sync_to_thread=True)
 def merchant_page(request: Request[Any, Any, Any], merchant_id: FromPath[int]) -> Template:
     """One distributor's or shop's record: operators, regulators of its region, and its own staff."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         merchant = merchants.get_merchant(session, principal=principal, merchant_id=merchant_id)
-        region = get_region(session, merchant.region_code)
+        region = region_tree(session).require(merchant.region_code)
     return Template("registry_record.html", context={
         "kind": "merchant", "record": merchant, "kind_label": MerchantKind(merchant.kind), "region": region,
-        "today": utcnow().date()})
+        "today": today()})
 
 
 router = Router(path="/", route_handlers=[printer_page, merchant_page, catalogue_page, catalogue_create, catalogue_update, printers_page,

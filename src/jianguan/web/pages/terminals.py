@@ -1,4 +1,4 @@
-"""Query terminals and alerts in the browser: the registry with who is online, and the alerts list."""
+"""Query terminals in the browser: the registry, and who is online."""
 
 from __future__ import annotations
 
@@ -9,37 +9,27 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
-from jianguan.accounts.principal import Principal
-from jianguan.alerts import services as alerts
-from jianguan.alerts.models import AlertKind, AlertSeverity
 from jianguan.errors import DomainError, ValidationFailed
 from jianguan.merchants import services as merchants
 from jianguan.storage import reading, transaction
 from jianguan.terminals import services as terminals
-from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.web.access import actor_for, require_principal, roles
 from jianguan.web.forms import Form
 from jianguan.web.i18n import language
 
 TERMINAL_FIELDS = ("merchant_id", "name", "address", "region_code", "contact_name", "contact_phone")
-KIND_LABELS = {kind.value: kind for kind in AlertKind}
 
-
-def _caller(request: Request[Any, Any, Any]) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only logged-in users
-    return principal
 
 
 def _terminals_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
                     error: DomainError | None = None, new_key: str | None = None, new_name: str = "",
                     status_code: int = 200) -> Template:
-    principal = _caller(request)
+    principal = require_principal(request)
     settings = request.app.state.settings
     with reading(request.app.state.sessions) as session:
         views = terminals.list_terminals(session, principal=principal,
                                          offline_after_seconds=settings.terminal_offline_after_seconds)
         shops = merchants.list_merchants(session, principal=principal) if principal.role is Role.OPERATOR else []
-        session.expunge_all()  # reading() rolls back, which would expire what the template reads
     message = None if error is None else (error.message if language(request) == "en" else error.message_zh)
     return Template("manage_terminals.html", status_code=status_code, context={
         "me": principal, "views": views, "shops": shops, "values": values or {}, "error": message,
@@ -59,7 +49,7 @@ def terminals_page(request: Request[Any, Any, Any]) -> Template:
 def terminals_register(request: Request[Any, Any, Any], data: Form) -> Template:
     """Register a terminal and show its key this once (the answer is the page, not a redirect, so
     the key goes nowhere it could be read again)."""
-    principal = _caller(request)
+    principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in TERMINAL_FIELDS}
     try:
         if not values["merchant_id"].isdigit():
@@ -79,22 +69,10 @@ def terminals_register(request: Request[Any, Any, Any], data: Form) -> Template:
       sync_to_thread=True)
 def terminals_retire(request: Request[Any, Any, Any], terminal_id: FromPath[int]) -> Redirect:
     """Retire a terminal; its key stops working at once."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         terminals.retire_terminal(session, actor=actor_for(request, principal), terminal_id=terminal_id)
     return Redirect("/manage/terminals", status_code=303)
 
 
-@get("/manage/alerts", opt=roles(Role.OPERATOR, Role.REGULATOR), include_in_schema=False, sync_to_thread=True)
-def alerts_page(request: Request[Any, Any, Any]) -> Template:
-    """The newest alerts in the user's scope, newest first."""
-    principal = _caller(request)
-    with reading(request.app.state.sessions) as session:
-        rows = alerts.list_alerts(session, principal=principal)
-        session.expunge_all()
-    return Template("manage_alerts.html", context={
-        "me": principal, "alerts": rows, "kinds": KIND_LABELS, "Severity": AlertSeverity,
-    })
-
-
-router = Router(path="/", route_handlers=[terminals_page, terminals_register, terminals_retire, alerts_page])
+router = Router(path="/", route_handlers=[terminals_page, terminals_register, terminals_retire])

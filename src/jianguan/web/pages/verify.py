@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -20,16 +19,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from jianguan.accounts.models import Role
+from jianguan.complaints import services as complaints
 from jianguan.enterprises.identifiers import validate_gtin
 from jianguan.enterprises.models import PackagingLevel
 from jianguan.errors import DomainError, ValidationFailed
-from jianguan.reports import services as reports
-from jianguan.storage import reading, transaction
+from jianguan.storage import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import Answer, QueryContext
-from jianguan.verify.verdict import Decision, Tone, Verdict
-from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal, roles
+from jianguan.verify.verdict import Verdict
+from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal
 from jianguan.web.forms import Form
 from jianguan.web.i18n import language
 
@@ -39,17 +37,10 @@ REPORT_FIELDS = ("code", "place", "region_code", "contact", "description")
 # anything else (a pasted link, letters) is answered on /v itself.
 _CODE_LIKE = re.compile(r"^[0-9\s\-]{1,64}$")
 
-GTIN_MISMATCH = Decision(
-    Verdict.UNKNOWN, Tone.BAD, "监管码与产品不符，谨防假冒", "This code belongs to another product: beware of a fake",
-    "该监管码不属于链接所指的产品，可能是从其他产品上复制的。请保留购物凭证并举报。",
-    "The code does not belong to the product the link names; it may have been copied from another product. "
-    "Keep your receipt and report it.",
-    alarm=True, details={"reason": "gtin_mismatch"},
-)
-
-
-def _verify(request: Request[Any, Any, Any], raw: str, channel: Channel = Channel.WEB) -> Answer:
-    return request.app.state.verifier.verify(raw, QueryContext(channel, source=client_address(request)))
+def _verify(request: Request[Any, Any, Any], raw: str, channel: Channel = Channel.WEB,
+            link_gtin: str | None = None) -> Answer:
+    return request.app.state.verifier.verify(raw, QueryContext(channel, source=client_address(request),
+                                                               link_gtin=link_gtin))
 
 
 def _segment(text: str) -> str:
@@ -117,7 +108,7 @@ def verify_page(request: Request[Any, Any, Any], path: FromPath[str], verdict: F
     of the product. ``/v/{code}/report``: the report form, with the code filled in."""
     code, report = _split(path)
     if report:
-        return _report_form(request, {"code": code[:reports.CODE_MAX]}, _verdict(verdict))
+        return _report_form(request, {"code": code[:complaints.CODE_MAX]}, _verdict(verdict))
     return _answer_page(request, _verify(request, code))
 
 
@@ -136,69 +127,46 @@ def submit_report(request: Request[Any, Any, Any], path: FromPath[str], data: Fo
     verdict = _verdict(data.get("verdict"))
     try:
         with transaction(request.app.state.sessions) as session:
-            report = reports.submit_report(
+            report = complaints.submit_report(
                 session, actor=actor_for(request, current_principal(request)), code=values["code"],
                 place=values["place"], region_code=values["region_code"], contact=values["contact"],
-                description=values["description"], channel=Channel.WEB, verifier_answer_verdict=verdict,
-                master=request.app.state.settings.master_key_bytes())
+                description=values["description"], channel=Channel.WEB, verifier_answer_verdict=verdict)
             reference = report.reference
     except ValidationFailed as error:
         return _report_form(request, values, verdict, error=error)
     return Template("verify_reported.html", context={"reference": reference})
 
 
-@get("/manage/reports", opt=roles(Role.OPERATOR, Role.REGULATOR), include_in_schema=False, sync_to_thread=True)
-def manage_reports(request: Request[Any, Any, Any]) -> Template:
-    """Reports of fakes in the caller's scope, newest first."""
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only logged-in users
-    with reading(request.app.state.sessions) as session:
-        rows = reports.list_reports(session, principal=principal)
-        session.expunge_all()
-    return Template("manage_reports.html", context={"rows": rows, "Verdict": Verdict, "Channel": Channel})
-
-
 # --- GS1 Digital Link -----------------------------------------------------------------------
 
 
-def link_answer(answer: Answer, gtin: str | None) -> tuple[int, Answer]:
-    """The status a GS1 resolver gives for ``answer`` reached through a link naming ``gtin``
-    (14 digits, or None when the link's GTIN is not valid), and the answer to show.
-
-    404: not a well-formed code, never issued, or a code of another product (a copied serial:
-    the answer then says so instead of describing the other product); 410: recalled or
-    destroyed; 200 otherwise.
-    """
+def link_status(answer: Answer) -> int:
+    """The status a GS1 resolver gives for an answer reached through a link (the verifier has
+    already answered a code of another product as the copy it is): 404 for what is not a code,
+    was never issued or belongs to another product; 410 for what was recalled or destroyed; 200
+    otherwise."""
     if answer.verdict in (Verdict.MALFORMED, Verdict.UNKNOWN):
-        return 404, answer
-    product_gtin = (answer.product or {}).get("gtin")
-    if gtin is None or product_gtin != gtin:
-        return 404, replace(answer, decision=GTIN_MISMATCH, product=None, enterprise=None, production=None,
-                            message=None, history={}, gone=False)
-    if answer.gone:
-        return 410, answer
-    return 200, answer
+        return 404
+    return 410 if answer.gone else 200
 
 
-def link_response(request: Request[Any, Any, Any], answer: Answer, gtin: str | None) -> Response[Any]:
+def link_response(request: Request[Any, Any, Any], answer: Answer) -> Response[Any]:
     """The resolver's response: JSON when the client asks for it, the answer page otherwise."""
-    status, shown = link_answer(answer, gtin)
+    status = link_status(answer)
     if "application/json" in request.headers.get("accept", ""):
-        return Response(shown.to_json(), status_code=status, media_type=MediaType.JSON)
-    return _answer_page(request, shown, status_code=status)
+        return Response(answer.to_json(), status_code=status, media_type=MediaType.JSON)
+    return _answer_page(request, answer, status_code=status)
 
 
 @get("/01/{gtin:str}/21/{serial:str}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
 def digital_link(request: Request[Any, Any, Any], gtin: FromPath[str], serial: FromPath[str]) -> Response[Any]:
     """GS1 Digital Link: the answer on ``serial`` if it is a code of the product ``gtin``."""
     try:
-        normalised: str | None = validate_gtin(gtin)
+        normalised = validate_gtin(gtin)
     except ValidationFailed:
-        normalised = None
+        normalised = ""  # a link that names no valid GTIN names no product: any code is a copy
     wants_json = "application/json" in request.headers.get("accept", "")
-    answer = _verify(request, serial, Channel.API if wants_json else Channel.WEB)
-    return link_response(request, answer, normalised)
+    return link_response(request, _verify(request, serial, Channel.API if wants_json else Channel.WEB, normalised))
 
 
-router = Router(path="/", route_handlers=[search, verify_page, submit_report, manage_reports,
-                                          digital_link])
+router = Router(path="/", route_handlers=[search, verify_page, submit_report, digital_link])

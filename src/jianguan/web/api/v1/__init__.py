@@ -8,11 +8,11 @@ from jianguan.web.api.v1 import (
                                  broadcasts,
                                  catalogue,
                                  codes,
+                                 complaints,
                                  enterprises,
                                  health,
                                  regions,
                                  registries,
-                                 reports,
                                  terminals,
                                  verify,
 )
@@ -20,4 +20,4 @@ from jianguan.web.api.v1 import (
 ROUTERS = [Router(path="/api/v1", route_handlers=[health.router, regions.router, accounts.router,
                                                   catalogue.router, enterprises.router, registries.router,
                                                   codes.router, verify.router, terminals.router, alerts.router,
-                                                  broadcasts.router, reports.router])]
+                                                  broadcasts.router, complaints.router])]

@@ -15,19 +15,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from jianguan.accounts import services as accounts
 from jianguan.accounts.models import ApiKey, Role, User
-from jianguan.accounts.principal import Principal
 from jianguan.catalogue.models import Agency
 from jianguan.regions.models import RegionLevel
 from jianguan.storage import reading, transaction
-from jianguan.web.access import ANY_USER, actor_for, current_principal, roles
+from jianguan.web.access import ANY_USER, actor_for, require_principal, roles
 
 STAFF = (Role.OPERATOR, Role.MANUFACTURER, Role.PRINTER, Role.MERCHANT)
 
-
-def _caller(request: Request[Any, Any, Any]) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only authenticated callers
-    return principal
 
 
 def _label(choice: Any) -> dict[str, str] | None:
@@ -74,7 +68,7 @@ def api_key_json(api_key: ApiKey) -> dict[str, Any]:
 @get("/me", opt=roles(*ANY_USER), sync_to_thread=True, summary="Who am I / 当前身份")
 def me(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The caller: a user or an API key, its role, and its scope with names."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         scope = accounts.describe_scope(session, principal)
         region = scope.region
@@ -126,14 +120,14 @@ def list_users(request: Request[Any, Any, Any]) -> dict[str, Any]:
       summary="Create a user / 新建用户")
 def create_user(request: Request[Any, Any, Any], data: JSONBody[NewUser]) -> dict[str, Any]:
     """Create a user bound to the scope of its role."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         user = accounts.create_user(session, actor=actor_for(request, principal), **asdict(data))
         return user_json(user)
 
 
 def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> dict[str, Any]:
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         user = accounts.set_user_active(session, actor=actor_for(request, principal), user_id=user_id,
                                         active=active)
@@ -168,7 +162,7 @@ class NewApiKey:
 @get("/apikeys", opt=roles(*STAFF), sync_to_thread=True, summary="API keys / 密钥列表")
 def list_api_keys(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """An operator sees every key; enterprise, printer and merchant staff their organisation's."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         return {"apikeys": [api_key_json(key) for key in accounts.list_api_keys(session, principal=principal)]}
 
@@ -177,7 +171,7 @@ def list_api_keys(request: Request[Any, Any, Any]) -> dict[str, Any]:
       summary="Issue an API key / 签发密钥")
 def issue_api_key(request: Request[Any, Any, Any], data: JSONBody[NewApiKey]) -> dict[str, Any]:
     """Issue a key. The answer holds the key itself: it is shown this once and cannot be recovered."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         key, api_key = accounts.issue_api_key(session, actor=actor_for(request, principal), principal=principal,
                                               **asdict(data))
@@ -188,7 +182,7 @@ def issue_api_key(request: Request[Any, Any, Any], data: JSONBody[NewApiKey]) ->
       summary="Revoke an API key / 吊销密钥")
 def revoke_api_key(request: Request[Any, Any, Any], api_key_id: FromPath[int]) -> dict[str, Any]:
     """Revoke a key at once (operator, or staff of the organisation that holds it)."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         api_key = accounts.revoke_api_key(session, actor=actor_for(request, principal), api_key_id=api_key_id,
                                           principal=principal)

@@ -10,7 +10,7 @@ from jianguan.accounts.models import Role
 from jianguan.alerts import services as alerts
 from jianguan.alerts.models import Alert
 from jianguan.storage import reading
-from jianguan.web.access import current_principal, roles
+from jianguan.web.access import require_principal, roles
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -31,8 +31,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
 @get("/alerts", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True, summary="Alerts / 预警信息")
 def list_alerts(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The newest alerts, newest first: an operator all, a regulator those in its region."""
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only authenticated callers
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         return {"alerts": [alert_json(alert) for alert in alerts.list_alerts(session, principal=principal)]}
 

@@ -9,9 +9,9 @@ from litestar import Request, Router, delete, post
 from litestar.params import FromPath, JSONBody
 
 from jianguan.accounts.models import Role
-from jianguan.enterprises import services as enterprises
+from jianguan.enterprises import broadcasts
 from jianguan.storage import transaction
-from jianguan.web.access import actor_for, current_principal, roles
+from jianguan.web.access import actor_for, require_principal, roles
 
 OWNERS = roles(Role.OPERATOR, Role.MANUFACTURER)
 
@@ -27,10 +27,9 @@ def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]
     """Post the message shown with every genuine answer on the enterprise's codes (at most 140
     characters); it replaces the one before. The enterprise's own staff and keys, or the operator;
     another enterprise's is 404."""
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only authenticated callers
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        broadcast = enterprises.post_broadcast(session, actor=actor_for(request, principal), principal=principal,
+        broadcast = broadcasts.post_broadcast(session, actor=actor_for(request, principal), principal=principal,
                                                enterprise_id=enterprise_id, text=data.text)
         return {"enterprise_id": broadcast.enterprise_id, "text": broadcast.text,
                 "posted_at": broadcast.posted_at.isoformat()}
@@ -40,10 +39,9 @@ def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]
         summary="Withdraw the enterprise's message / 撤回信息播报")
 def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> None:
     """Withdraw the current message, if there is one (204 either way)."""
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only authenticated callers
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        enterprises.withdraw_broadcast(session, actor=actor_for(request, principal), principal=principal,
+        broadcasts.withdraw_broadcast(session, actor=actor_for(request, principal), principal=principal,
                                        enterprise_id=enterprise_id)
 
 

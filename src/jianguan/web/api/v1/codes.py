@@ -20,14 +20,18 @@ from litestar.response import Stream
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
-from jianguan.codes import services as codes
+from jianguan.codes import activation as activations
+from jianguan.codes import delivery, issue, keyring, lookup
 from jianguan.codes.labels import Label, render_label_sheet
 from jianguan.codes.models import Activation, RequestStatus
 from jianguan.storage import reading, transaction
-from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.trace import services as trace
+from jianguan.web.access import PUBLIC, actor_for, require_principal, roles
 
 REQUESTERS = roles(Role.MANUFACTURER, Role.OPERATOR)
-BATCH_READERS = roles(Role.MANUFACTURER, Role.PRINTER, Role.OPERATOR)
+# Who reads requests, batches and what is known of a code; each sees its own scope only.
+REQUEST_READERS = roles(Role.MANUFACTURER, Role.OPERATOR, Role.REGULATOR)
+BATCH_READERS = roles(Role.MANUFACTURER, Role.PRINTER, Role.OPERATOR, Role.REGULATOR)
 BATCH_HANDLERS = roles(Role.MANUFACTURER, Role.PRINTER)
 MANUFACTURERS = roles(Role.MANUFACTURER)
 _CHUNK = 256 * 1024
@@ -73,21 +77,12 @@ class UnpackingIn(msgspec.Struct, forbid_unknown_fields=True):
     contents: list[str] | None = None
 
 
-def _caller(request: Request[Any, Any, Any]) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only callers with a role
-    return principal
-
-
-def _master(request: Request[Any, Any, Any]) -> bytes:
-    return request.app.state.settings.master_key_bytes()  # type: ignore[no-any-return]
-
 
 def _time(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def request_json(view: codes.RequestView) -> dict[str, Any]:
+def request_json(view: issue.RequestView) -> dict[str, Any]:
     request = view.request
     return {
         "id": request.id, "status": RequestStatus(request.status).value,
@@ -114,7 +109,7 @@ def activation_json(activation: Activation, serial_start: int) -> dict[str, Any]
     }
 
 
-def batch_json(view: codes.BatchView, *, download_limit: int) -> dict[str, Any]:
+def batch_json(view: lookup.BatchView, *, download_limit: int) -> dict[str, Any]:
     batch = view.batch
     return {
         "id": batch.id, "request_id": batch.request_id,
@@ -137,7 +132,7 @@ def signing_keys(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     """The public halves of the keys that sign code files, newest first: what a printer needs to
     check a downloaded file (``manifest.json`` names the key it was signed with)."""
     with reading(request.app.state.sessions) as session:
-        return codes.public_signing_keys(session)
+        return keyring.public_signing_keys(session)
 
 
 @post("/code-requests", opt=REQUESTERS, sync_to_thread=True, summary="Request codes / 申请监管码")
@@ -146,40 +141,40 @@ def create_request(request: Request[Any, Any, Any], data: JSONBody[NewCodeReques
     designated printer with a valid filing) or, when null, by the enterprise itself. Within the
     monthly quota the request is issued at once (``status`` issued, ``batch_id`` set); above it,
     it waits for the operator (``status`` pending)."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        created = codes.request_codes(
+        created = issue.request_codes(
             session, actor=actor_for(request, principal), principal=principal, product_id=data.product_id,
-            quantity=data.quantity, packaging_level=data.packaging_level, printer_id=data.printer_id,
-            master=_master(request))
-        return request_json(codes.describe_request(session, principal=principal, request_id=created.id))
+            quantity=data.quantity, packaging_level=data.packaging_level, printer_id=data.printer_id)
+        return request_json(issue.describe_request(session, principal=principal, request_id=created.request.id))
 
 
-@get("/code-requests", opt=REQUESTERS, sync_to_thread=True, summary="Code requests / 监管码申请单")
+@get("/code-requests", opt=REQUEST_READERS, sync_to_thread=True, summary="Code requests / 监管码申请单")
 def list_requests(request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-    """The enterprise's requests (the operator: everyone's), newest first; ``status`` filters."""
-    principal = _caller(request)
+    """The requests in the caller's scope (the enterprise's own; a regulator's enterprises'; the
+    operator's: all), newest first; ``status`` filters."""
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
-        return [request_json(view) for view in codes.describe_requests(session, principal=principal, status=status)]
+        return [request_json(view) for view in issue.describe_requests(session, principal=principal, status=status)]
 
 
-@get("/code-requests/{request_id:int}", opt=REQUESTERS, sync_to_thread=True, summary="One code request / 申请单详情")
+@get("/code-requests/{request_id:int}", opt=REQUEST_READERS, sync_to_thread=True, summary="One code request / 申请单详情")
 def show_request(request: Request[Any, Any, Any], request_id: FromPath[int]) -> dict[str, Any]:
     """One request; 404 for another enterprise's."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
-        return request_json(codes.describe_request(session, principal=principal, request_id=request_id))
+        return request_json(issue.describe_request(session, principal=principal, request_id=request_id))
 
 
 @post("/code-requests/{request_id:int}/decision", opt=roles(Role.OPERATOR), sync_to_thread=True,
       summary="Approve or reject a request / 审批申请单")
 def decide(request: Request[Any, Any, Any], request_id: FromPath[int], data: JSONBody[Decision]) -> dict[str, Any]:
     """Grant (and so issue) or reject a pending request; rejecting needs a reason."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        codes.decide_request(session, actor=actor_for(request, principal), request_id=request_id,
-                             approve=data.approve, reason=data.reason, master=_master(request))
-        return request_json(codes.describe_request(session, principal=principal, request_id=request_id))
+        issue.decide_request(session, actor=actor_for(request, principal), request_id=request_id,
+                             approve=data.approve, reason=data.reason)
+        return request_json(issue.describe_request(session, principal=principal, request_id=request_id))
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -187,22 +182,23 @@ def decide(request: Request[Any, Any, Any], request_id: FromPath[int], data: JSO
 
 @get("/batches", opt=BATCH_READERS, sync_to_thread=True, summary="Code batches / 监管码批次")
 def list_batches(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-    """The enterprise's batches, the printer's batches to print, or (operator) all, newest first."""
-    principal = _caller(request)
+    """The batches in the caller's scope, newest first: the enterprise's, the printer's to print, the
+    enterprises' in a regulator's scope, or (operator) all."""
+    principal = require_principal(request)
     limit = request.app.state.settings.code_file_downloads
     with reading(request.app.state.sessions) as session:
-        return [batch_json(view, download_limit=limit) for view in codes.describe_batches(session, principal=principal)]
+        return [batch_json(view, download_limit=limit) for view in lookup.describe_batches(session, principal=principal)]
 
 
 @get("/batches/{batch_id:int}", opt=BATCH_READERS, sync_to_thread=True, summary="One code batch / 批次详情")
 def show_batch(request: Request[Any, Any, Any], batch_id: FromPath[int]) -> dict[str, Any]:
     """A batch with its activations, spoiled count and downloads left; 404 outside the caller's scope."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
-        view = codes.describe_batch(session, principal=principal, batch_id=batch_id)
+        view = lookup.describe_batch(session, principal=principal, batch_id=batch_id)
         body = batch_json(view, download_limit=request.app.state.settings.code_file_downloads)
         body["activations"] = [activation_json(a, view.batch.serial_start)
-                               for a in codes.list_activations(session, principal=principal, batch_id=batch_id)]
+                               for a in activations.list_activations(session, principal=principal, batch_id=batch_id)]
         return body
 
 
@@ -210,10 +206,10 @@ def code_file_response(request: Request[Any, Any, Any], principal: Principal, ba
     """Record one download of the batch's code file, commit, then stream the ZIP."""
     settings = request.app.state.settings
     with transaction(request.app.state.sessions) as session:
-        plan = codes.start_download(session, actor=actor_for(request, principal), principal=principal,
-                                    batch_id=batch_id, master=settings.master_key_bytes(),
+        plan = delivery.start_download(session, actor=actor_for(request, principal), principal=principal,
+                                    batch_id=batch_id,
                                     limit=settings.code_file_downloads)
-    return Stream(codes.stream_code_file(plan, base_url=settings.public_base_url), media_type="application/zip",
+    return Stream(delivery.stream_code_file(plan, base_url=settings.public_base_url), media_type="application/zip",
                   headers={"Content-Disposition": f'attachment; filename="{plan.filename}"',
                            "Cache-Control": "no-store"})
 
@@ -223,7 +219,7 @@ def code_file_response(request: Request[Any, Any, Any], principal: Principal, ba
 def download_file(request: Request[Any, Any, Any], batch_id: FromPath[int]) -> Stream:
     """The signed ZIP code file (``codes.csv`` and ``manifest.json``) for the batch's printer or its
     enterprise. Every download is recorded; after the limit (5 by default) the answer is 409."""
-    return code_file_response(request, _caller(request), batch_id)
+    return code_file_response(request, require_principal(request), batch_id)
 
 
 def _spooled_chunks(spool: IO[bytes]) -> Iterator[bytes]:
@@ -240,8 +236,7 @@ def label_sheet_response(request: Request[Any, Any, Any], principal: Principal, 
     """Render the label sheet for ``count`` codes from ``offset`` into a spooled file, then stream it."""
     base_url = request.app.state.settings.public_base_url.rstrip("/")
     with transaction(request.app.state.sessions) as session:
-        run = codes.label_run(session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,
-                              master=_master(request), offset=offset, count=count)
+        run = delivery.label_run(session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id, offset=offset, count=count)
     labels = (Label(code, f"{base_url}/v/{code}", run.product_name, run.specification, run.enterprise_name)
               for code in run.codes)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the stream closes it
@@ -261,7 +256,7 @@ def labels_pdf(request: Request[Any, Any, Any], batch_id: FromPath[int], offset:
                count: FromQuery[int] = 240) -> Stream:
     """A PDF of A4 label sheets (24 labels a page) for ``count`` codes (at most 10,000) from
     ``offset`` within the batch: product, code, GS1-128 barcode and QR link on each label."""
-    return label_sheet_response(request, _caller(request), batch_id, offset=offset, count=count)
+    return label_sheet_response(request, require_principal(request), batch_id, offset=offset, count=count)
 
 
 @post("/batches/{batch_id:int}/printing", opt=BATCH_HANDLERS, sync_to_thread=True,
@@ -270,12 +265,11 @@ def confirm_printing(request: Request[Any, Any, Any], batch_id: FromPath[int],
                      data: JSONBody[PrintingReport]) -> dict[str, Any]:
     """The named printer (or the enterprise, for a batch it prints itself) confirms how many codes it
     printed and lists the spoiled ones (作废), which then can never be activated."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        codes.confirm_printing(session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,
-                               printed_count=data.printed_count, spoiled_codes=data.spoiled_codes,
-                               master=_master(request))
-        view = codes.describe_batch(session, principal=principal, batch_id=batch_id)
+        activations.confirm_printing(session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,
+                               printed_count=data.printed_count, spoiled_codes=data.spoiled_codes)
+        view = lookup.describe_batch(session, principal=principal, batch_id=batch_id)
         return batch_json(view, download_limit=request.app.state.settings.code_file_downloads)
 
 
@@ -286,14 +280,14 @@ def activate(request: Request[Any, Any, Any], batch_id: FromPath[int],
     """Bind lot, production date, expiry and inspection record to the whole batch, to ``ranges``
     (offsets ``[from, to)`` within the batch) or to scanned ``codes``. Spoiled codes, codes of
     another batch and ranges outside the batch are refused, and then nothing is activated."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        created = codes.activate(
+        created = activations.activate(
             session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,
-            data=codes.ProductionData(data.lot, data.production_date, data.expiry_date, data.inspection_record),
+            data=activations.ProductionData(data.lot, data.production_date, data.expiry_date, data.inspection_record),
             offsets=[tuple(r) for r in data.ranges] if data.ranges is not None else None,  # type: ignore[misc]
-            codes=data.codes, master=_master(request))
-        batch = codes.get_batch(session, principal=principal, batch_id=batch_id)
+            codes=data.codes)
+        batch = lookup.get_batch(session, principal=principal, batch_id=batch_id)
         return {"activations": [activation_json(a, batch.serial_start) for a in created],
                 "activated": sum(a.serial_end - a.serial_start for a in created)}
 
@@ -303,11 +297,11 @@ def activate(request: Request[Any, Any, Any], batch_id: FromPath[int],
 def withdraw(request: Request[Any, Any, Any], activation_id: FromPath[int],
              data: JSONBody[Withdrawal]) -> dict[str, Any]:
     """Withdraw an activation with a reason: its codes read "not activated" again."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        activation = codes.withdraw_activation(session, actor=actor_for(request, principal), principal=principal,
+        activation = activations.withdraw_activation(session, actor=actor_for(request, principal), principal=principal,
                                                activation_id=activation_id, reason=data.reason)
-        batch = codes.get_batch(session, principal=principal, batch_id=activation.batch_id)
+        batch = lookup.get_batch(session, principal=principal, batch_id=activation.batch_id)
         return activation_json(activation, batch.serial_start)
 
 
@@ -317,30 +311,31 @@ def withdraw(request: Request[Any, Any, Any], activation_id: FromPath[int],
 @post("/packings", opt=MANUFACTURERS, sync_to_thread=True, summary="Pack codes into a container / 关联包装")
 def pack(request: Request[Any, Any, Any], data: JSONBody[PackingIn]) -> dict[str, Any]:
     """Pack activated item (or case) codes into a case (or pallet) code of the same enterprise."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        packed = codes.pack(session, actor=actor_for(request, principal), principal=principal,
-                            container=data.container, contents=data.contents, master=_master(request))
+        packed = trace.pack(session, actor=actor_for(request, principal), principal=principal,
+                            container=data.container, contents=data.contents)
     return {"container": data.container, "packed": packed}
 
 
 @post("/packings/unpack", opt=MANUFACTURERS, sync_to_thread=True, summary="Unpack a container / 解除包装关联")
 def unpack(request: Request[Any, Any, Any], data: JSONBody[UnpackingIn]) -> dict[str, Any]:
     """Take the listed codes (or, without a list, everything) out of a container."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        unpacked = codes.unpack(session, actor=actor_for(request, principal), principal=principal,
-                                container=data.container, contents=data.contents, master=_master(request))
+        unpacked = trace.unpack(session, actor=actor_for(request, principal), principal=principal,
+                                container=data.container, contents=data.contents)
     return {"container": data.container, "unpacked": unpacked}
 
 
-@get("/codes/{code:str}/status", opt=REQUESTERS, sync_to_thread=True, summary="What is known of a code / 监管码状态")
+@get("/codes/{code:str}/status", opt=REQUEST_READERS, sync_to_thread=True, summary="What is known of a code / 监管码状态")
 def code_status(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
-    """Batch, product, printing, activation (lot and dates) and packing of a code. A manufacturer
-    sees only its own enterprise's codes (any other is 404); the operator sees every code."""
-    principal = _caller(request)
+    """Batch, product, printing, activation (lot and dates), packing and queries (count, first time
+    and place) of a code. The operator sees every code; a regulator the codes of the enterprises in
+    its scope; a manufacturer its own enterprise's. Any other code, issued or not, is 404."""
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
-        return codes.code_status_for(session, principal=principal, code=code, master=_master(request))
+        return lookup.code_status_for(session, principal=principal, code=code)
 
 
 router = Router(

@@ -16,11 +16,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from jianguan.accounts.models import Role
 from jianguan.catalogue.services import get_category_by_code
+from jianguan.enterprises import directory, enrolment
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import Enterprise, Product, Qualification
 from jianguan.errors import ValidationFailed
 from jianguan.storage import reading, transaction
-from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.web.access import PUBLIC, actor_for, current_principal, require_principal, roles
 from jianguan.web.api.v1.catalogue import category_json
 
 MANAGERS = roles(Role.OPERATOR, Role.REGULATOR, Role.MANUFACTURER)
@@ -130,14 +131,14 @@ def _limit(value: int) -> int:
 
 
 @get("/enterprises", opt=PUBLIC, sync_to_thread=True, summary="Directory of networked enterprises / 入网企业目录")
-def directory(
+def directory_list(
     request: Request[Any, Any, Any], region: FromQuery[str | None] = None, category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
     limit: FromQuery[int] = 50, offset: FromQuery[int] = 0,
 ) -> dict[str, Any]:
     """Signed enterprises: name, credit code, region, main category, stage, valid qualifications,
     products. ``region`` includes every division under it; ``category`` is an id or a code."""
     with reading(request.app.state.sessions) as session:
-        return enterprises.public_directory(session, region_code=region or None,
+        return directory.public_directory(session, region_code=region or None,
                                             category_id=_category_id(session, category), query=q,
                                             limit=_limit(limit), offset=max(offset, 0))
 
@@ -147,7 +148,7 @@ def directory(
 def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> dict[str, Any]:
     """The directory entry of a signed enterprise; 404 for any other."""
     with reading(request.app.state.sessions) as session:
-        return enterprises.public_entry(session, enterprise_id)
+        return directory.public_entry(session, enterprise_id)
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -166,8 +167,7 @@ def register(request: Request[Any, Any, Any], data: JSONBody[NewEnterprise]) -> 
        summary="Change an enterprise's contacts / 修改企业联系信息")
 def update(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[EnterpriseChanges]) -> dict[str, Any]:
     """Change name, address, contacts or description (operator, or the enterprise itself)."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         enterprise = enterprises.update_enterprise(session, actor=actor_for(request, principal), principal=principal,
                                                    enterprise_id=enterprise_id, **msgspec.structs.asdict(data))
@@ -192,8 +192,7 @@ def manage_list(
     stage: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
 ) -> list[dict[str, Any]]:
     """Enterprises in the caller's scope with their contacts and stage."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         rows = enterprises.list_enterprises(session, principal=principal, region_code=region or None,
                                             category_id=_category_id(session, category), stage=stage or None, query=q)
@@ -204,8 +203,7 @@ def manage_list(
      summary="One enterprise in your scope / 企业详情")
 def manage_detail(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> dict[str, Any]:
     """An enterprise with its qualifications and products; 404 outside the caller's scope."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         enterprise = enterprises.get_enterprise(session, principal=principal, enterprise_id=enterprise_id)
         return enterprise_json(enterprise, full=True)
@@ -215,8 +213,7 @@ def manage_detail(request: Request[Any, Any, Any], enterprise_id: FromPath[int])
       summary="Add a qualification / 新增资质")
 def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[NewQualification]) -> dict[str, Any]:
     """Record a title or licence (operator, or the enterprise itself)."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         qualification = enterprises.add_qualification(
             session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
@@ -228,8 +225,7 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
      summary="An enterprise's products / 企业产品")
 def list_products(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> list[dict[str, Any]]:
     """The products with their packaging levels; 404 outside the caller's scope."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         return [product_json(p) for p in enterprises.list_products(session, principal=principal,
                                                                    enterprise_id=enterprise_id)]
@@ -239,8 +235,7 @@ def list_products(request: Request[Any, Any, Any], enterprise_id: FromPath[int])
       summary="Register a product / 新增产品")
 def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[NewProduct]) -> dict[str, Any]:
     """Register a product and its packaging levels (operator, or the enterprise itself)."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         product = enterprises.add_product(
             session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
@@ -252,17 +247,16 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
 
 @get("/enrolment", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="Enrolment progress / 入网进度")
-def enrolment(request: Request[Any, Any, Any], region: FromQuery[str | None] = None) -> dict[str, Any]:
+def enrolment_counts(request: Request[Any, Any, Any], region: FromQuery[str | None] = None) -> dict[str, Any]:
     """How many enterprises reached each stage, in the caller's scope and in each division under the region."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
-        return enterprises.enrolment_progress(session, principal=principal, region_code=region or None)
+        return enrolment.enrolment_progress(session, principal=principal, region_code=region or None)
 
 
 router = Router(
     path="/",
-    route_handlers=[directory, directory_entry, register, update, sign, manage_list, manage_detail,
-                    add_qualification, list_products, add_product, enrolment],
+    route_handlers=[directory_list, directory_entry, register, update, sign, manage_list, manage_detail,
+                    add_qualification, list_products, add_product, enrolment_counts],
     tags=["enterprises"],
 )

@@ -7,19 +7,19 @@ from typing import Any
 from litestar import Request, Router, get
 from litestar.params import FromPath, FromQuery
 
-from jianguan.regions import services as regions
-from jianguan.regions.models import Region, RegionLevel
+from jianguan.regions.models import RegionLevel
+from jianguan.regions.tree import RegionNode, region_tree
 from jianguan.storage import reading
 from jianguan.web.access import PUBLIC
 
 SEARCH_LIMIT = 20
 
 
-def _brief(region: Region) -> dict[str, Any]:
+def _brief(region: RegionNode) -> dict[str, Any]:
     return {"code": region.code, "name": region.name, "level": str(region.level)}
 
 
-def _summary(region: Region) -> dict[str, Any]:
+def _summary(region: RegionNode) -> dict[str, Any]:
     level = RegionLevel(region.level)
     return {
         **_brief(region),
@@ -34,11 +34,9 @@ def _summary(region: Region) -> dict[str, Any]:
 def list_regions(request: Request[Any, Any, Any], q: FromQuery[str | None] = None) -> dict[str, Any]:
     """Divisions whose name contains ``q`` (at most 20, provinces first); without ``q``, the provinces."""
     with reading(request.app.state.sessions) as session:
-        if q and q.strip():
-            found = regions.find_regions(session, q, limit=SEARCH_LIMIT)
-        else:
-            found = regions.provinces(session)
-        return {"query": (q or "").strip(), "regions": [_summary(region) for region in found]}
+        tree = region_tree(session)
+    found = tree.search(q, limit=SEARCH_LIMIT) if q and q.strip() else tree.provinces()
+    return {"query": (q or "").strip(), "regions": [_summary(region) for region in found]}
 
 
 @get("/{code:str}", opt=PUBLIC, sync_to_thread=True, summary="One division / 行政区划详情")
@@ -48,17 +46,17 @@ def region_detail(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[
     A code that is not 6 digits is refused (400); a well-formed but unknown one is 404.
     """
     with reading(request.app.state.sessions) as session:
-        region = regions.get_region(session, code)
-        chain = regions.ancestors(session, region.code)
-        below = regions.children(session, region.code)
-        body = _summary(region)
-        del body["parent_code"]
-        return {
-            **body,
-            "parent": _brief(chain[-1]) if chain else None,
-            "ancestors": [_brief(item) for item in chain],
-            "children": [_brief(item) for item in below],
-        }
+        tree = region_tree(session)
+    region = tree.require(code)
+    chain = tree.ancestors(region.code)
+    body = _summary(region)
+    del body["parent_code"]
+    return {
+        **body,
+        "parent": _brief(chain[-1]) if chain else None,
+        "ancestors": [_brief(item) for item in chain],
+        "children": [_brief(item) for item in tree.children(region.code)],
+    }
 
 
 router = Router(path="/regions", route_handlers=[list_regions, region_detail], tags=["regions / 行政区划"])

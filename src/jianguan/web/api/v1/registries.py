@@ -15,8 +15,8 @@ from jianguan.merchants.models import Merchant
 from jianguan.printers import services as printers
 from jianguan.printers.models import Printer
 from jianguan.storage import reading, transaction
-from jianguan.storage.base import utcnow
-from jianguan.web.access import PUBLIC, actor_for, current_principal, roles
+from jianguan.timezone import today
+from jianguan.web.access import PUBLIC, actor_for, current_principal, require_principal, roles
 
 
 class NewPrinter(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,7 +56,7 @@ def merchant_json(merchant: Merchant) -> dict[str, Any]:
 def list_printers(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     """Printers whose filing (印刷备案) is valid today: the ones a manufacturer may name."""
     with reading(request.app.state.sessions) as session:
-        return [printer_json(p) for p in printers.list_printers(session, valid_on=utcnow().date())]
+        return [printer_json(p) for p in printers.list_printers(session, valid_on=today())]
 
 
 @post("/printers", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Register a printer / 印刷企业登记")
@@ -72,8 +72,7 @@ def register_printer(request: Request[Any, Any, Any], data: JSONBody[NewPrinter]
      summary="Distributors and shops in your scope / 经销商与商店")
 def list_merchants(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
     """Every merchant for the operator; those in the region for a regulator."""
-    principal = current_principal(request)
-    assert principal is not None
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         return [merchant_json(m) for m in merchants.list_merchants(session, principal=principal)]
 

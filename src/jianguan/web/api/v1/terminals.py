@@ -15,22 +15,17 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from jianguan.accounts.models import Role
-from jianguan.accounts.principal import Principal
 from jianguan.merchants.models import Merchant
+from jianguan.regions.tree import region_tree
 from jianguan.storage import reading, transaction
 from jianguan.terminals import services as terminals
 from jianguan.terminals.models import Terminal
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
-from jianguan.web.access import actor_for, client_address, current_principal, roles
+from jianguan.web.access import actor_for, client_address, require_principal, roles
 
 VIEWERS = (Role.OPERATOR, Role.REGULATOR, Role.MERCHANT)
 
-
-def _caller(request: Request[Any, Any, Any]) -> Principal:
-    principal = current_principal(request)
-    assert principal is not None  # the guard admitted only authenticated callers
-    return principal
 
 
 def terminal_json(terminal: Terminal, *, online: bool | None = None, merchant_name: str | None = None,
@@ -80,7 +75,7 @@ class Heartbeat:
 def register_terminal(request: Request[Any, Any, Any], data: JSONBody[NewTerminal]) -> dict[str, Any]:
     """Register a terminal and issue its key. The answer holds the key itself (``key``): it is shown
     this once and cannot be recovered; the installer types it into the terminal."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         terminal, key = terminals.register_terminal(
             session, actor=actor_for(request, principal), merchant_id=data.merchant_id, name=data.name,
@@ -93,7 +88,7 @@ def register_terminal(request: Request[Any, Any, Any], data: JSONBody[NewTermina
 def list_terminals(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The terminals in the caller's scope with whether each is online (heard from within
     ``terminal_offline_after_seconds``): an operator all, a regulator its region, a shop its own."""
-    principal = _caller(request)
+    principal = require_principal(request)
     offline_after = request.app.state.settings.terminal_offline_after_seconds
     with reading(request.app.state.sessions) as session:
         views = terminals.list_terminals(session, principal=principal, offline_after_seconds=offline_after)
@@ -105,7 +100,7 @@ def list_terminals(request: Request[Any, Any, Any]) -> dict[str, Any]:
       status_code=HTTP_200_OK, summary="Retire a query terminal / 停用查询终端")
 def retire_terminal(request: Request[Any, Any, Any], terminal_id: FromPath[int]) -> dict[str, Any]:
     """Retire a terminal; its key is revoked at once."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         terminal = terminals.retire_terminal(session, actor=actor_for(request, principal), terminal_id=terminal_id)
         return terminal_json(terminal, online=False)
@@ -116,14 +111,14 @@ def retire_terminal(request: Request[Any, Any, Any], terminal_id: FromPath[int])
 def heartbeat(request: Request[Any, Any, Any], data: JSONBody[Heartbeat]) -> dict[str, Any]:
     """The terminal is alive and runs ``version``; the answer tells it when the server expects the
     next one at the latest."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         terminal = terminals.heartbeat(session, principal=principal, version=data.version,
                                        actor=actor_for(request, principal))
         merchant = session.get(Merchant, terminal.merchant_id)
         return {"id": terminal.id, "name": terminal.name, "merchant_name": merchant.name if merchant else None,
                 "region_code": terminal.region_code,
-                "region_name": request.app.state.verifier.region_name(terminal.region_code),
+                "region_name": region_tree(session).name(terminal.region_code),
                 "last_heartbeat_at": terminal.last_heartbeat_at.isoformat() if terminal.last_heartbeat_at else None,
                 "offline_after_seconds": request.app.state.settings.terminal_offline_after_seconds}
 
@@ -134,7 +129,7 @@ def terminal_verify(request: Request[Any, Any, Any], code: FromPath[str]) -> dic
     """The verdict on a code scanned or typed at the terminal, as ``GET /api/v1/verify/{code}`` gives it
     (``alarm`` true: the shop must not sell it and the terminal sounds its alarm). The query is counted in
     the terminal's county and names the terminal. A scanned URL or GS1 string may be sent whole."""
-    principal = _caller(request)
+    principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         terminal = terminals.terminal_for_principal(session, principal)
         terminal_id, region_code = terminal.id, terminal.region_code

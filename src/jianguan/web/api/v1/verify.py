@@ -10,6 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response.base import ASGIResponse
 
+from jianguan.regions.tree import region_tree
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
 from jianguan.web.access import PUBLIC, client_address
@@ -35,7 +36,7 @@ async def verify(request: Request[Any, Any, Any], code: FromPath[str], region: F
     at a third of the cost of a verification).
     """
     verifier = request.app.state.verifier
-    region_code = region if region and verifier.region_name(region) else None  # unknown regions are dropped
+    region_code = region if region and region in region_tree(request.app.state.engine) else None  # unknown: dropped
     context = QueryContext(Channel.API, region_code=region_code, source=client_address(request))
     answer = await verifier.verify_async(code, context)
     return ASGIResponse(body=_JSON.encode(answer.to_json()), media_type="application/json")

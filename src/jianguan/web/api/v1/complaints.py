@@ -1,4 +1,4 @@
-"""Reports of fakes (举报假冒): ``POST /api/v1/reports``, public."""
+"""Complaints and reports (投诉举报): ``POST /api/v1/reports`` (a report of a fake), public."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import msgspec
 from litestar import Request, Router, post
 from litestar.params import JSONBody
 
-from jianguan.reports import services as reports
+from jianguan.complaints import services as complaints
 from jianguan.storage import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
@@ -33,10 +33,10 @@ def submit(request: Request[Any, Any, Any], data: JSONBody[NewReport]) -> dict[s
     answer = request.app.state.verifier.verify(
         data.code, QueryContext(Channel.API, source=client_address(request)))
     with transaction(request.app.state.sessions) as session:
-        report = reports.submit_report(
+        report = complaints.submit_report(
             session, actor=actor_for(request, current_principal(request)), code=data.code, place=data.place,
             region_code=data.region_code, contact=data.contact, description=data.description, channel=Channel.API,
-            verifier_answer_verdict=answer.verdict, master=request.app.state.settings.master_key_bytes())
+            verifier_answer_verdict=answer.verdict)
         return {"id": report.id, "reference": report.reference, "status": report.status,
                 "verdict": report.verdict, "created_at": report.created_at.isoformat()}
 

@@ -1,0 +1,1 @@
+"""Trace (追溯): what happens to codes after activation, packing first."""

@@ -51,6 +51,7 @@ check: $(STAMP) ## Fail if the models and the migrations disagree
 
 bench: $(STAMP) ## Run every benchmark and print the measured ratios (see benchmarks/README.md)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq redis-server >/dev/null; } || { echo "redis-server is needed: apt-get install redis-server"; exit 1; }
 	$(BIN)/python -m pip install --quiet ff3
 	$(BIN)/python benchmarks/codec.py --count 1000000
 	$(BIN)/python benchmarks/code_file.py --counts 1000000 10000000

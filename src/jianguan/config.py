@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     public_rate_limit_per_minute: int = Field(default=120, ge=1)
     workers: int = Field(default=1, ge=1, le=64)
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="jianguan", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     code_file_downloads: int = Field(default=5, ge=1, le=1000)
     terminal_offline_after_seconds: int = Field(default=180, ge=10)
     abuse_window_seconds: int = Field(default=600, ge=1)
@@ -41,6 +43,7 @@ class Settings(BaseSettings):
     abuse_delay_seconds: float = Field(default=1.0, ge=0, le=30)
     abuse_block_after: int = Field(default=50, ge=1)
     abuse_block_seconds: int = Field(default=900, ge=1)
+    query_log_max_pending: int = Field(default=20_000, ge=100, le=10_000_000)
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
     sms_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_SMS_SECRET)

@@ -81,3 +81,20 @@ class RateLimited(DomainError):
             f"请求过于频繁，请 {retry_after} 秒后再试。",
         )
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The service cannot answer now, through no fault of the request: the database is away, or
+    what it must record cannot be written yet (HTTP 503 with ``Retry-After``)."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(
+        self,
+        retry_after: int,
+        message: str = "The service is briefly unavailable; nothing was changed. Please try again shortly.",
+        message_zh: str = "服务暂时不可用，未做任何更改，请稍后再试。",
+    ) -> None:
+        super().__init__(message, message_zh)
+        self.retry_after = retry_after

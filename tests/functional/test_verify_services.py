@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +22,7 @@ from jianguan.codes.keyring import KeyService, keyring
 from jianguan.codes.models import CodeBatch
 from jianguan.storage import reading, transaction
 from jianguan.verify.models import Channel, CodeQueryState, Query
-from jianguan.verify.recorder import QueryRecorder
+from jianguan.verify.recorder import QueryLogFull, QueryRecorder
 from jianguan.verify.services import QueryContext, Verifier
 from tests.conftest import TEST_MASTER
 from tests.functional.test_codes_services import ACTOR, codes_of, issue, printer_staff, staff
@@ -243,6 +244,65 @@ def test_two_processes_worth_of_recorders_sum_exactly(sessions, world) -> None:
     second.close()
     with reading(sessions) as session:
         assert session.get(CodeQueryState, (1, batch.serial_start)).count == 60
+
+
+def test_two_processes_tell_each_caller_the_exact_count_when_their_queries_are_flushed(sessions, world) -> None:
+    """Each process answers from the stored count (every process's flushed queries) plus its own
+    unflushed ones: alternating between two, a query made after the other's last flush is told
+    exactly how many came before it, on both databases."""
+    _batch, code = one_activated_code(sessions, world)
+    first, second = verifier(sessions), verifier(sessions)
+    told = []
+    for turn in range(20):
+        v = (first, second)[turn % 2]
+        told.append(v.verify(code, WEB).history["count_before"])
+        v.recorder.flush()  # what a server's flusher does within 0.05 s
+    assert told == list(range(20))
+    # Unflushed queries of one process are its own to count: the other misses at most those.
+    first.verify(code, WEB)
+    first.verify(code, WEB)
+    assert second.verify(code, WEB).history["count_before"] == 20
+    first.recorder.flush()
+    second.recorder.flush()
+    assert first.verify(code, WEB).history["count_before"] == 23
+    first.close()
+    second.close()
+
+
+def test_a_query_log_that_cannot_be_written_stops_at_its_bound(sessions, world) -> None:
+    """While the database cannot be written, at most ``max_pending`` answered queries wait in memory;
+    past that, verification is refused (503 on the wire) and nothing more is held or answered."""
+    _batch, code = one_activated_code(sessions, world)
+    failing = threading.Event()
+    failing.set()
+
+    class DownSessions:
+        """The real session factory, refusing while ``failing`` is set: a database that is away."""
+
+        def __call__(self, *args, **kwargs):
+            if failing.is_set():
+                raise ConnectionError("database away")
+            return sessions(*args, **kwargs)
+
+    recorder = QueryRecorder(DownSessions(), max_pending=5)  # type: ignore[arg-type] - a stand-in factory
+    v = Verifier(sessions, hash_key=b"k" * 32, recorder=recorder)
+    answers = [v.verify(code, WEB).history["count_before"] for _ in range(5)]
+    assert answers == [0, 1, 2, 3, 4]
+    with contextlib.suppress(ConnectionError):
+        recorder.flush()
+    assert recorder.health()["failing"] == "ConnectionError" and not recorder.health()["ok"]
+    with pytest.raises(QueryLogFull) as refused:
+        v.verify(code, WEB)
+    assert refused.value.status_code == 503 and refused.value.retry_after >= 1 and refused.value.message_zh
+    with pytest.raises(QueryLogFull):
+        v.verify("123", WEB)  # even a typo's row could not be held
+    assert recorder.pending_rows == 5
+    failing.clear()  # the database is back: everything held is written, and verification resumes
+    assert recorder.flush() == 5
+    assert v.verify(code, WEB).history["count_before"] == 5
+    assert recorder.health()["ok"]
+    v.close()
+    assert logged(sessions) == 6
 
 
 def test_a_graceful_stop_writes_everything(sessions, world) -> None:

@@ -221,8 +221,9 @@ def activate(
 def withdraw_activation(
     session: Session, *, actor: Actor, principal: Principal, activation_id: int, reason: str
 ) -> Activation:
-    """Withdraw an activation (its codes read "not activated" again); a reason is required."""
-    activation = session.get(Activation, activation_id)
+    """Withdraw an activation (its codes read "not activated" again); a reason is required. Its row is
+    locked, so two withdrawals at once record one (the other is a Conflict)."""
+    activation = session.scalar(select(Activation).where(Activation.id == activation_id).with_for_update())
     if activation is None or principal.role not in (Role.MANUFACTURER, Role.OPERATOR) or not in_scope(
             session, principal, enterprise=session.scalar(select(CodeBatch.enterprise_id)
                                                           .where(CodeBatch.id == activation.batch_id))):

@@ -280,8 +280,9 @@ def update_enterprise(
 
 def sign_enterprise(session: Session, *, actor: Actor, enterprise_id: int, signed_on: dt.date | None = None
                     ) -> Enterprise:
-    """Record that the enterprise signed up to the network (签约入网), today or on ``signed_on``."""
-    enterprise = session.get(Enterprise, enterprise_id)
+    """Record that the enterprise signed up to the network (签约入网), today or on ``signed_on``.
+    The enterprise's row is locked, so two signings at once record one (the other is a Conflict)."""
+    enterprise = session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id).with_for_update())
     if enterprise is None:
         raise NotFound(f"No enterprise {enterprise_id}.", f"企业 {enterprise_id} 不存在。")
     if enterprise.signed_on is not None:

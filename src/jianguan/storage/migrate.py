@@ -44,7 +44,10 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     from sqlalchemy import inspect, text
 
-    with engine.connect() as connection:
+    from jianguan.storage.engine import READ_ONLY_OPTION
+
+    # Read-only: on SQLite it must not wait for the write lock (health asks this while a writer holds it).
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

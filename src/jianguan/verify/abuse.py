@@ -10,10 +10,12 @@ source starts afresh.
 A source is the keyed hash of the caller's phone number (SMS, voice) or of the client address
 (web, API, terminals), as the query log stores it; the guard never sees the number or address.
 
-The counts live in this process's memory, behind one lock. With several worker processes each
-counts on its own, so a source spreading its queries over them is blocked later (up to
-workers × the limit); a store shared by the processes (a database table, Redis) could follow if
-that matters. A restart forgets every count and block.
+The counts and blocks live in a ``Counters`` store (counters.py): this process's memory by
+default, where each of several worker processes counts on its own (a source spreading its
+queries over them is blocked later, up to workers × the limit) and a restart forgets them; or
+Redis when ``JIANGUAN_REDIS_URL`` is set, shared by every process and host, so the limit holds
+for the whole service and exactly one process raises a block's alert. Either way a source costs
+a bounded number of counters, however many bad queries it sends.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import logging
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from jianguan.counters import MAX_LOCAL_KEYS, Counters, LocalCounters, counters_from_url
 from jianguan.errors import RateLimited
 from jianguan.verify.verdict import Verdict
 
@@ -85,28 +88,25 @@ class BlockStarted:
     at: dt.datetime
 
 
-@dataclass
-class _Source:
-    bad: deque[float] = field(default_factory=deque)  # clock times of the bad queries in the window
-    blocked_until: float | None = None
-    region_code: str | None = None  # the last region a bad query named: where the alert belongs
-
-
 class AbuseGuard:
-    """The per-process sliding-window counter ``Verifier.verify`` consults (see the module doc).
+    """The counter ``Verifier.verify`` consults (see the module doc).
 
-    ``clock`` is a monotonic clock in seconds (injected by tests); ``on_block`` is called once when
-    a block starts, outside the lock, and a failure in it is logged, never raised at the caller.
+    ``counters`` is where the counts and blocks live (this process's memory by default, Redis when
+    configured: see counters.py); ``clock`` gives seconds (wall-clock time, so that processes
+    sharing Redis name the same windows; tests inject their own with the local store);
+    ``on_block`` is called once when a block starts (by the one process that started it), and a
+    failure in it is logged, never raised at the caller.
     """
 
-    def __init__(self, limits: AbuseLimits | None, *, on_block: Callable[[BlockStarted], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: AbuseLimits | None, *, counters: Counters | None = None,
+                 on_block: Callable[[BlockStarted], None] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.limits = limits
+        self.counters: Counters = counters if counters is not None else LocalCounters()
         self._on_block = on_block
         self._clock = clock
         self._lock = threading.Lock()
-        self._sources: dict[str, _Source] = {}
-        self._next_sweep = clock()
+        self._regions: OrderedDict[str, str] = OrderedDict()  # the last region a source's bad query named
 
     @classmethod
     def disabled(cls) -> AbuseGuard:
@@ -116,19 +116,24 @@ class AbuseGuard:
     def check(self, source_key: str | None) -> float:
         """Before answering: raise ``SourceBlocked`` while the source is blocked; otherwise return
         the seconds to delay the answer (0 for a source in good standing)."""
-        if self.limits is None or not source_key:
+        limits = self.limits
+        if limits is None or not source_key:
             return 0.0
         now = self._clock()
+        blocked_for, bad = self.counters.standing(source_key, window=limits.window_seconds, now=now)
+        if blocked_for > 0:
+            raise SourceBlocked(max(1, math.ceil(blocked_for)))
+        return limits.delay_seconds if bad >= limits.slow_after else 0.0
+
+    def _region(self, source_key: str, region_code: str | None) -> str | None:
         with self._lock:
-            source = self._sources.get(source_key)
-            if source is None:
-                return 0.0
-            if source.blocked_until is not None:
-                if now < source.blocked_until:
-                    raise SourceBlocked(max(1, math.ceil(source.blocked_until - now)))
-                source.blocked_until = None
-            self._expire(source, now)
-            return self.limits.delay_seconds if len(source.bad) >= self.limits.slow_after else 0.0
+            if region_code:
+                self._regions[source_key] = region_code
+                self._regions.move_to_end(source_key)
+                while len(self._regions) > MAX_LOCAL_KEYS:
+                    self._regions.popitem(last=False)
+                return region_code
+            return self._regions.get(source_key)
 
     def note(self, source_key: str | None, verdict: Verdict | str, region_code: str | None = None) -> None:
         """After answering: count a malformed or unknown code against the source, and start a block
@@ -137,46 +142,17 @@ class AbuseGuard:
         if limits is None or not source_key or verdict not in BAD_VERDICTS:  # a Verdict equals its value
             return
         now = self._clock()
-        started: BlockStarted | None = None
-        with self._lock:
-            self._sweep(now)
-            source = self._sources.setdefault(source_key, _Source())
-            if source.blocked_until is not None:
-                if now < source.blocked_until:
-                    return  # answered while the block began in another thread: already counted
-                source.blocked_until = None
-            self._expire(source, now)
-            source.bad.append(now)
-            source.region_code = region_code or source.region_code
-            if len(source.bad) >= limits.block_after:
-                started = BlockStarted(source_key, source.region_code, len(source.bad), limits.block_seconds,
-                                       dt.datetime.now(dt.UTC))
-                source.blocked_until = now + limits.block_seconds
-                source.bad.clear()  # after the block the source starts afresh
-        if started is not None and self._on_block is not None:
+        region = self._region(source_key, region_code)
+        bad = self.counters.add(source_key, window=limits.window_seconds, now=now, unless_blocked=True)
+        if bad < limits.block_after or not self.counters.start_block(source_key, seconds=limits.block_seconds,
+                                                                      now=now):
+            return  # below the limit, or blocked already (by this answer's twin in another thread or process)
+        self.counters.forget(source_key, window=limits.window_seconds, now=now)  # after the block: afresh
+        if self._on_block is not None:
             try:
-                self._on_block(started)
+                self._on_block(BlockStarted(source_key, region, bad, limits.block_seconds, dt.datetime.now(dt.UTC)))
             except Exception:  # the answer must not fail because the alert could not be written
                 logger.exception("could not write the alert for a blocked source")
-
-    def _expire(self, source: _Source, now: float) -> None:
-        assert self.limits is not None
-        horizon = now - self.limits.window_seconds
-        while source.bad and source.bad[0] <= horizon:
-            source.bad.popleft()
-
-    def _sweep(self, now: float) -> None:
-        """Forget sources with nothing in the window and no block, once a window, so that the table
-        holds only sources seen lately however many addresses pass by."""
-        assert self.limits is not None
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + self.limits.window_seconds
-        for key in list(self._sources):
-            source = self._sources[key]
-            self._expire(source, now)
-            if not source.bad and (source.blocked_until is None or source.blocked_until <= now):
-                del self._sources[key]
 
 
 def alert_writer(sessions: sessionmaker[Session]) -> Callable[[BlockStarted], None]:
@@ -198,6 +174,11 @@ def alert_writer(sessions: sessionmaker[Session]) -> Callable[[BlockStarted], No
     return write
 
 
-def abuse_guard_for(settings: Settings, sessions: sessionmaker[Session]) -> AbuseGuard:
-    """The app's guard: limits from ``settings``, alerts written through ``sessions``."""
-    return AbuseGuard(AbuseLimits.from_settings(settings), on_block=alert_writer(sessions))
+def abuse_guard_for(settings: Settings, sessions: sessionmaker[Session], counters: Counters | None = None
+                    ) -> AbuseGuard:
+    """The app's guard: limits from ``settings``, counts in ``counters`` (the store the settings
+    choose, by default), alerts written through ``sessions``."""
+    return AbuseGuard(AbuseLimits.from_settings(settings),
+                      counters=counters if counters is not None
+                      else counters_from_url(settings.redis_url, prefix=settings.redis_prefix),
+                      on_block=alert_writer(sessions))

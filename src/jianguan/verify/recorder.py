@@ -8,24 +8,29 @@ service at the database's commit rate, so the recorder keeps, per process:
   transaction that inserts the rows and adds each code's increments with one upsert
   (``count = count + k``), so several processes writing the same code still sum exactly;
 - the query state of the codes it has seen, so the count it answers includes its own unwritten
-  queries. A code's state is read from the database the first time the process meets it, and
-  kept while it has unwritten increments.
+  queries. Every verification reads the code's stored state anyway (with its other facts), and
+  the recorder merges that reading into what it holds: the count it answers is the greater of
+  its own running count and the stored count plus its own increments not yet committed. The
+  stored count holds what every process (and host) has flushed, so the answer is exact but for
+  the queries other processes made in the last ``interval`` seconds and have not flushed yet.
 
 Flushes are small and frequent (every 0.05 s by default): a flush's own Python work holds the
 interpreter lock, and at 0.2 s apart a flush of some 800 rows held it long enough to show in the
 answers' p99 (measured at 80 % of full load: 11-14 ms at 0.2 s, 7-8 ms at 0.05 s on SQLite,
 with no loss of throughput; see benchmarks/http.py).
 
-What can be lost: on a crash (not a graceful stop), the rows of at most the last ``interval``
-seconds (at most ``batch`` rows). With several worker processes, the count one process answers
-can miss the queries another process has not flushed yet (at most ``interval`` seconds of them);
-the stored counts are exact either way. A failed flush keeps its rows and retries.
+What can be lost: on a crash (not a graceful stop), the rows not yet written: normally those of
+the last ``interval`` seconds. While the database cannot be written (a full disk, an outage), a
+failed flush keeps its rows and retries, and the rows pile up, but never past ``max_pending``:
+at that bound ``record`` refuses with ``QueryLogFull``, and the service answers 503 instead of a
+verdict it could not record. So a crash loses at most ``max_pending`` rows (and their counts)
+however long the database was away. With several processes, the count one process answers can
+miss the queries others made in their last ``interval`` seconds; the stored counts are exact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -35,11 +40,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from jianguan.errors import Unavailable
 from jianguan.storage.driver import BulkInsert
+from jianguan.storage.outage import OUTAGES, outage_kind
 from jianguan.storage.tx import transaction
 from jianguan.verify.models import CodeQueryState, Query
-
-logger = logging.getLogger("jianguan.verify")
 
 CodeKey = tuple[int, int]
 
@@ -50,6 +55,28 @@ class _State:
     first_at: dt.datetime | None
     first_region_code: str | None
     pending: int = 0  # increments not yet written
+    inflight: int = 0  # increments being written by a flush that has not committed yet
+
+    def merge(self, stored: Seen) -> None:
+        """Take in the code's stored state as just read: the stored count holds every process's
+        flushed queries, but not this process's increments still pending or in flight."""
+        count = stored.count + self.pending + self.inflight
+        if count > self.count:
+            self.count = count
+        if stored.first_at is not None and (self.first_at is None or stored.first_at < self.first_at):
+            self.first_at, self.first_region_code = stored.first_at, stored.first_region_code
+
+
+class QueryLogFull(Unavailable):
+    """The query log holds as many unwritten rows as it may: the database has not been writable
+    for a while. Nothing was recorded, so no verdict may be given: 503, retry later."""
+
+    code = "query_log_full"
+
+    def __init__(self, pending: int, retry_after: int) -> None:
+        super().__init__(retry_after, f"Verification is paused: {pending} queries wait to be recorded. "
+                                      f"Please try again in {retry_after} seconds.",
+                         f"查询暂停：有 {pending} 条查询记录尚待写入，请 {retry_after} 秒后再试。")
 
 
 @dataclass(slots=True)  # not frozen: see Answer in verify/services.py
@@ -65,11 +92,12 @@ class QueryRecorder:
     """Buffers query rows and per-code increments and writes them in batches (see the module doc)."""
 
     def __init__(self, sessions: sessionmaker[Session], *, interval: float = 0.05, batch: int = 2000,
-                 cache_size: int = 200_000, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 cache_size: int = 200_000, max_pending: int = 20_000) -> None:
         self._sessions = sessions
         self._interval = interval
         self._batch = batch
         self._cache_size = cache_size
+        self._max_pending = max_pending
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._rows: list[dict[str, Any]] = []
@@ -80,6 +108,10 @@ class QueryRecorder:
         self._thread: threading.Thread | None = None
         self._epoch = 0
         self._statements: _LogStatements | None = None
+        self._flushing = 0  # rows taken by a flush that has not committed yet
+        self._writing = False  # a flush's transaction is under way (its increments may be visible)
+        self._last_written: dt.datetime | None = None
+        self._last_failure: str | None = None
 
     def start(self) -> None:
         """Start the background flusher (a server does; a one-off command flushes on close)."""
@@ -93,8 +125,8 @@ class QueryRecorder:
             self._wake.clear()
             try:
                 self.flush()
-            except Exception:  # a failed flush keeps its rows; log and try again next round
-                logger.exception("query log flush failed; will retry")
+            except Exception as error:  # a failed flush keeps its rows; say so (once an interval) and retry
+                OUTAGES.note(outage_kind(error) or "flush_failed", "query log flush", error)
 
     @property
     def epoch(self) -> int:
@@ -110,10 +142,13 @@ class QueryRecorder:
         ``verdict_for`` sets the row's verdict from that state (first query or queried before)
         before the row joins the buffer, so the log says what the caller was told. ``stored`` is
         the code's state as the caller already read it from the database at ``epoch`` (saving a
-        look-up); it is used only if this process holds no newer state for the code.
+        look-up), merged into what this process holds (see the module doc).
+
+        Raises ``QueryLogFull``, recording nothing, when ``max_pending`` rows wait to be written.
         """
         if key is None:
             with self._lock:
+                self._refuse_when_full()
                 self._rows.append(row)
                 full = len(self._rows) >= self._batch
             if full:
@@ -121,12 +156,17 @@ class QueryRecorder:
             return Seen(0, None, None)
         candidate, candidate_epoch = stored, epoch
         with self._lock:
+            self._refuse_when_full()
             while True:
                 state = self._states.get(key)
                 if state is None and candidate is not None and candidate_epoch == self._epoch:
                     # Read before no eviction: nothing this process flushed is missing from it.
                     state = self._states[key] = _State(candidate.count, candidate.first_at,
                                                        candidate.first_region_code)
+                elif state is not None and stored is not None and not self._writing:
+                    # While a flush writes, a reading may hold its increments, which still count as
+                    # in flight here: merging then would count them twice. The count kept is a floor.
+                    state.merge(stored)
                 if state is not None:
                     break
                 candidate_epoch = self._epoch
@@ -151,6 +191,11 @@ class QueryRecorder:
             self._wake.set()
         return seen
 
+    def _refuse_when_full(self) -> None:
+        held = len(self._rows) + self._flushing  # a flush waiting on the database holds its rows too
+        if held >= self._max_pending:
+            raise QueryLogFull(held, retry_after=max(1, round(self._interval * 20)))
+
     def _read_state(self, key: CodeKey) -> Seen:
         with self._sessions() as session:
             row = session.execute(select(CodeQueryState.count, CodeQueryState.first_at,
@@ -165,15 +210,19 @@ class QueryRecorder:
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
+                self._flushing = len(rows)
                 # Only the codes queried since the last flush: the cache holds up to ``cache_size``.
                 pending, self._pending = self._pending, set()
                 increments = {}
                 for key in pending:
                     state = self._states[key]
                     increments[key] = (state.pending, state.first_at, state.first_region_code)
+                    state.inflight += state.pending
                     state.pending = 0
             if not rows and not increments:
                 return 0
+            with self._lock:
+                self._writing = True
             try:
                 with transaction(self._sessions) as session:
                     connection = session.connection()
@@ -183,14 +232,24 @@ class QueryRecorder:
                     if increments:
                         self._statements.add_counts.execute(
                             connection, _count_rows(increments, max(row["at"] for row in rows) if rows else None))
-            except Exception:
+            except Exception as error:
+                self._last_failure = outage_kind(error) or type(error).__name__
                 with self._lock:  # put everything back, ahead of what arrived meanwhile
                     self._rows[:0] = rows
+                    self._flushing = 0
+                    self._writing = False
                     for key, (count, _first_at, _region) in increments.items():
-                        state = self._states.setdefault(key, _State(count, None, None))
+                        state = self._states[key]
+                        state.inflight -= count
                         state.pending += count
                         self._pending.add(key)
                 raise
+            with self._lock:  # committed: the stored counts hold these increments now
+                self._flushing = 0
+                self._writing = False
+                for key, (count, _first_at, _region) in increments.items():
+                    self._states[key].inflight -= count
+            self._last_written, self._last_failure = dt.datetime.now(dt.UTC), None
             self._evict()
             return len(rows)
 
@@ -199,7 +258,7 @@ class QueryRecorder:
             evicted = False
             while len(self._states) > self._cache_size:
                 key, state = next(iter(self._states.items()))
-                if state.pending:
+                if state.pending or state.inflight:
                     break
                 del self._states[key]
                 evicted = True
@@ -217,8 +276,18 @@ class QueryRecorder:
 
     @property
     def pending_rows(self) -> int:
+        """Rows answered and not yet written (those a flush is writing now included)."""
         with self._lock:
-            return len(self._rows)
+            return len(self._rows) + self._flushing
+
+    def health(self) -> dict[str, Any]:
+        """Whether queries can be recorded: the rows waiting, the bound, the last write, and the
+        kind of the last failure if the last flush failed."""
+        pending = self.pending_rows
+        return {"ok": self._last_failure is None and pending < self._max_pending, "pending": pending,
+                "max_pending": self._max_pending,
+                "last_written_at": self._last_written.isoformat() if self._last_written else None,
+                "failing": self._last_failure}
 
 
 _ROW_COLUMNS = ("at", "channel", "generation", "serial", "raw_input", "verdict", "region_code", "terminal_id",

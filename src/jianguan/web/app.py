@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from jianguan import __version__, channels
 from jianguan.codes.keyring import KeyService
 from jianguan.config import Settings
+from jianguan.counters import counters_from_url
 from jianguan.storage import make_engine, session_factory
 from jianguan.storage.migrate import require_current
 from jianguan.web import api, pages
@@ -29,6 +31,7 @@ from jianguan.web.ratelimit import PublicRateLimit
 from jianguan.web.templating import configure_environment
 
 HERE = Path(__file__).parent
+logger = logging.getLogger("jianguan.web")
 
 
 def check_route_declarations(app: Litestar) -> None:
@@ -57,7 +60,13 @@ def create_app(
     # The process's long-lived services, made once here from the settings (the master key is read
     # once, by the one key service) and reached through every session (see storage.tx).
     sessions = session_factory(engine, keys=KeyService(settings.master_key_bytes()))
-    state = State({"settings": settings, "engine": engine, "sessions": sessions})
+    # Counts of what clients do (the rate limit, the abuse guard): shared through Redis when it
+    # is configured, in this process otherwise (see counters.py).
+    counters = counters_from_url(settings.redis_url, prefix=settings.redis_prefix)
+    if settings.redis_url is None and settings.workers > 1:
+        logger.warning("%d workers without JIANGUAN_REDIS_URL: each counts rate limits and probing sources on "
+                       "its own, so a client may get up to %d times a limit", settings.workers, settings.workers)
+    state = State({"settings": settings, "engine": engine, "sessions": sessions, "counters": counters})
     openapi = OpenAPIConfig(
         title="Jianguan API / 产品质量电子监管网接口",
         version=__version__,
@@ -90,7 +99,7 @@ def create_app(
             directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_environment
         ),
         middleware=[
-            PublicRateLimit(settings.public_rate_limit_per_minute),
+            PublicRateLimit(settings.public_rate_limit_per_minute, counters),
             BrowserCookiesMiddleware(),
         ],
         response_cache_config=ResponseCacheConfig(),
@@ -109,11 +118,13 @@ GC_THRESHOLDS = (20_000, 20, 20)  # the collector's generations (Python's defaul
 def _start_verifier(app: Litestar) -> None:
     """One verifier per process: keyring, batch index and the batched query log writer."""
     from jianguan.verify.abuse import abuse_guard_for
+    from jianguan.verify.recorder import QueryRecorder
     from jianguan.verify.services import Verifier, query_hash_key
 
     settings: Settings = app.state.settings
     verifier = Verifier(app.state.sessions, hash_key=query_hash_key(settings.secret_key.get_secret_value()),
-                        abuse=abuse_guard_for(settings, app.state.sessions))
+                        recorder=QueryRecorder(app.state.sessions, max_pending=settings.query_log_max_pending),
+                        abuse=abuse_guard_for(settings, app.state.sessions, app.state.counters))
     verifier.recorder.start()
     app.state.verifier = verifier
     # Everything built so far lives as long as the process: move it out of the collector's reach,

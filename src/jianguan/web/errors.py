@@ -15,8 +15,10 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
 
-from jianguan.errors import DomainError, NotAuthenticated, RateLimited
+from jianguan.errors import Conflict, DomainError, NotAuthenticated, Unavailable
+from jianguan.storage.outage import OUTAGES, RETRY_AFTER_SECONDS, outage_kind
 from jianguan.web.i18n import language
 
 logger = logging.getLogger("jianguan.web")
@@ -29,6 +31,7 @@ _HTTP_MESSAGES = {
     405: ("method_not_allowed", "This method is not allowed here.", "不支持该请求方法。"),
     413: ("too_large", "The request is too large.", "请求内容过大。"),
     429: ("rate_limited", "Too many requests; try again later.", "请求过于频繁，请稍后再试。"),
+    503: ("unavailable", "The service is briefly unavailable; please try again shortly.", "服务暂时不可用，请稍后再试。"),
 }
 
 
@@ -64,7 +67,8 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     if isinstance(exc, NotAuthenticated) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/login?next={quote(target, safe='')}", status_code=303)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return _respond(request, exc.status_code, _body(exc.code, exc.message, exc.message_zh, **exc.details), headers)
 
 
@@ -87,6 +91,15 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, IntegrityError):  # a race past a check, caught by a unique or foreign key: nothing was changed
+        logger.warning("integrity conflict on %s %s: %s", request.method, request.url.path, str(exc.orig)[:200])
+        return domain_error_handler(request, Conflict(
+            "What you sent clashes with a record changed at the same moment; nothing was changed. Please try again.",
+            "提交的内容与刚刚被修改的记录冲突，未做任何更改，请重试。", code="concurrent_change"))
+    kind = outage_kind(exc)
+    if kind is not None:  # the database is away: not a bug, and one log line per kind per interval
+        OUTAGES.note(kind, f"{request.method} {request.url.path}", exc)
+        return domain_error_handler(request, Unavailable(RETRY_AFTER_SECONDS))
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(
         request,

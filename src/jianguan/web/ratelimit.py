@@ -3,8 +3,10 @@
 Litestar's own rate-limit middleware stores each client's history through its store
 interface, serialising it on every request; measured on the empty endpoint it doubled the
 cost of a request (about 560 µs against 1,110 µs under the profiler). Public routes are what
-consumers and scanners hit hardest, so this middleware keeps the counters in a plain dict: the
-event loop runs it on one thread, so it needs no lock. Counters are per process.
+consumers and scanners hit hardest, so this middleware asks a ``Counters`` store (counters.py)
+one question a request: this process's memory by default (one counter a client, so each
+worker process counts on its own), or Redis when ``JIANGUAN_REDIS_URL`` is set (one pipelined
+round trip, and the limit holds across every process and host).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from jianguan.counters import Counters, LocalCounters
 from jianguan.errors import RateLimited
 
 WINDOW_SECONDS = 60.0
@@ -29,11 +32,11 @@ class PublicRateLimit(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, counters: Counters | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.per_minute = per_minute
+        self.counters: Counters = counters if counters is not None else LocalCounters()
         self.clock = clock
-        self.windows: dict[str, tuple[int, int]] = {}
-        self._window_pruned = -1
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler: Any = scope.get("route_handler")
@@ -44,13 +47,6 @@ class PublicRateLimit(ASGIMiddleware):
 
     def count(self, client: str) -> None:
         """Count one request of ``client``; raise RateLimited when it is over the limit."""
-        now = self.clock()
-        window = int(now // WINDOW_SECONDS)
-        if window != self._window_pruned:  # once a minute, forget the clients of earlier minutes
-            self.windows = {key: value for key, value in self.windows.items() if value[0] == window}
-            self._window_pruned = window
-        seen_window, count = self.windows.get(client, (window, 0))
-        count = count + 1 if seen_window == window else 1
-        self.windows[client] = (window, count)
+        count, left = self.counters.hit(f"rate:{client}", window=WINDOW_SECONDS, now=self.clock())
         if count > self.per_minute:
-            raise RateLimited(max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)))
+            raise RateLimited(max(1, math.ceil(left)))

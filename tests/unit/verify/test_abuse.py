@@ -121,7 +121,18 @@ def test_quiet_sources_are_forgotten() -> None:
         abuse.note(f"s{number}", Verdict.MALFORMED)
     clock.now += 61
     abuse.note("late", Verdict.MALFORMED)  # the sweep runs at most once a window
-    assert set(abuse._sources) == {"late"}
+    assert abuse.counters.keys() == {"late"}  # type: ignore[attr-defined] - the local store here
+
+
+def test_a_flood_of_bad_queries_costs_a_bounded_number_of_counters() -> None:
+    """One source sending a hundred thousand bad queries is held as at most ten sub-window counters."""
+    clock = Clock()
+    abuse = AbuseGuard(AbuseLimits(window_seconds=600, slow_after=10**9, block_after=10**9), clock=clock)
+    for _ in range(100_000):
+        abuse.note("flood", Verdict.UNKNOWN)
+        clock.now += 0.01
+    held = abuse.counters._sliding["flood"]  # type: ignore[attr-defined] - the local store's table
+    assert len(held) <= 10 and sum(held.values()) <= 100_000
 
 
 def test_disabled_guard_and_missing_source_never_limit() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency, Category
 from jianguan.errors import Conflict, NotFound, ValidationFailed
@@ -125,7 +126,7 @@ def create_category(
         raise Conflict(f"The category code {code} is taken.", f"类别代码 {code} 已存在。", code="duplicate_category")
     session.add(category)
     session.flush()
-    record(session, actor=actor, action="catalogue:category:created", target_type="category",
+    record(session, actor=actor, action=AuditAction.CATALOGUE_CATEGORY_CREATED, target_type="category",
            target_id=category.id, after=_snapshot(category))
     return category
 
@@ -165,7 +166,7 @@ def update_category(
     for name, value in changes.items():
         setattr(category, name, value)
     session.flush()
-    record(session, actor=actor, action="catalogue:category:updated", target_type="category",
+    record(session, actor=actor, action=AuditAction.CATALOGUE_CATEGORY_UPDATED, target_type="category",
            target_id=category.id, before=before, after=changes)
     return category
 

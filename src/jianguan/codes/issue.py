@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.codec import SERIAL_SPACE
 from jianguan.codes.keyring import key_service
@@ -115,9 +116,10 @@ def request_codes(
     )
     session.add(request)
     session.flush()
-    record(session, actor=actor, action="code:request:created", target_type="code_request", target_id=request.id,
-           after={"product_id": product.id, "packaging_level": level.value, "quantity": quantity,
-                  "printer_id": printer_id, "status": RequestStatus(request.status).value})
+    record(session, actor=actor, action=AuditAction.CODE_REQUEST_CREATED, target_type="code_request",
+           target_id=request.id, after={"product_id": product.id, "packaging_level": level.value,
+                                       "quantity": quantity, "printer_id": printer_id,
+                                       "status": RequestStatus(request.status).value})
     batch = issue_batch(session, actor=actor, request_id=request.id) if within_quota else None
     return Requested(request, batch)
 
@@ -136,9 +138,9 @@ def decide_request(session: Session, *, actor: Actor, request_id: int, approve: 
     request.reason = reason
     request.decided_by = actor.name
     request.decided_at = utcnow()
-    record(session, actor=actor, action="code:request:" + ("granted" if approve else "rejected"),
-           target_type="code_request", target_id=request.id, before={"status": "pending"},
-           after={"status": request.status.value, "reason": reason})
+    action = AuditAction.CODE_REQUEST_GRANTED if approve else AuditAction.CODE_REQUEST_REJECTED
+    record(session, actor=actor, action=action, target_type="code_request", target_id=request.id,
+           before={"status": "pending"}, after={"status": request.status.value, "reason": reason})
     batch = issue_batch(session, actor=actor, request_id=request.id) if approve else None
     return Requested(request, batch)
 
@@ -176,9 +178,10 @@ def issue_batch(session: Session, *, actor: Actor, request_id: int) -> CodeBatch
     session.add(batch)
     request.status = RequestStatus.ISSUED
     session.flush()
-    record(session, actor=actor, action="code:batch:issued", target_type="code_batch", target_id=batch.id,
-           after={"request_id": request.id, "generation": generation, "serial_start": start,
-                  "quantity": request.quantity, "printer_id": request.printer_id})
+    record(session, actor=actor, action=AuditAction.CODE_BATCH_ISSUED, target_type="code_batch",
+           target_id=batch.id, after={"request_id": request.id, "generation": generation,
+                                      "serial_start": start, "quantity": request.quantity,
+                                      "printer_id": request.printer_id})
     mark_stage_reached(session, actor=actor, enterprise_id=request.enterprise_id, stage=EnrolmentStage.CODES_ISSUED)
     return batch
 

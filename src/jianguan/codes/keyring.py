@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes import keys as keycrypto
 from jianguan.codes.codec import Key, Keyring
@@ -112,8 +113,8 @@ class KeyService:
         session.flush()
         session.add(SerialCounter(generation=generation, next_serial=0))
         session.flush()
-        record(session, actor=actor, action="code:key:created", target_type="code_key", target_id=generation,
-               after={"generation": generation})
+        record(session, actor=actor, action=AuditAction.CODE_KEY_CREATED, target_type="code_key",
+               target_id=generation, after={"generation": generation})
         return generation
 
     def rotate_signing_key(self, session: Session, *, actor: Actor) -> SigningKey:
@@ -123,7 +124,7 @@ class KeyService:
         session.add(row)
         session.flush()
         row.wrapped_private_key = keycrypto.wrap_key(self._master, private_raw, label=_signing_key_label(row.id))
-        record(session, actor=actor, action="code:signing_key:created", target_type="signing_key",
+        record(session, actor=actor, action=AuditAction.CODE_SIGNING_KEY_CREATED, target_type="signing_key",
                target_id=row.id, after={"public_key": row.public_key})
         return row
 

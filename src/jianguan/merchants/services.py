@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
@@ -37,7 +38,7 @@ def register_merchant(
                         address=(address or "").strip())
     session.add(merchant)
     session.flush()
-    record(session, actor=actor, action="merchant:merchant:registered", target_type="merchant",
+    record(session, actor=actor, action=AuditAction.MERCHANT_MERCHANT_REGISTERED, target_type="merchant",
            target_id=merchant.id, after={"credit_code": code, "name": name, "kind": kind.value,
                                          "region_code": region.code, "address": merchant.address})
     return merchant

@@ -366,6 +366,9 @@ def test_audit_page_filters_and_shows_beijing_time(live: LiveServer, operator: h
     page = operator.get("/manage/audit", params={"action": "account:user:", "target": f"user:{user['id']}"})
     assert page.status_code == 200
     assert "account:user:created" in page.text and "account:session" not in page.text
+    assert "<code>account:user:created</code> 创建用户" in page.text  # the action's label, in the visitor's language
+    english = operator.get("/manage/audit", params={"action": "account:user:", "lang": "en"})
+    assert "<code>account:user:created</code> user created" in english.text
     rows = _db_rows(live, select(LoginSession.id).limit(1))
     assert rows
     times = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", page.text)

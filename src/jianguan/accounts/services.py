@@ -24,6 +24,7 @@ from jianguan.accounts.principal import Principal
 from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency
+from jianguan.catalogue.services import parse_agency
 from jianguan.enterprises.models import Enterprise
 from jianguan.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from jianguan.merchants.models import Merchant
@@ -78,14 +79,7 @@ def _scope_fields(
             )
     if role is Role.REGULATOR:
         fields["region_code"] = region_tree(session).require(str(region_code)).code
-        try:
-            fields["agency"] = Agency(agency)
-        except ValueError:
-            choices = ", ".join(a.value for a in Agency)
-            raise ValidationFailed(
-                f"Unknown agency {agency!r}; one of {choices}.", f"未知的监管部门 {agency!r}，可选：{choices}。",
-                code="unknown_agency",
-            ) from None
+        fields["agency"] = parse_agency(agency)
     for name, model, label in (
         ("enterprise_id", Enterprise, "企业"), ("printer_id", Printer, "印刷企业"), ("merchant_id", Merchant, "经销商/商店"),
     ):

@@ -6,6 +6,7 @@ them. An operator deactivates a category instead, and no new enterprise or produ
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -22,17 +23,17 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 FIRST_MANDATORY_YEAR = 2000  # the network's forerunners began around then; earlier years are typing errors
 
 
-def parse_agency(agency: object) -> Agency:
+def parse_agency(agency: Agency | str | None) -> Agency:
     """The agency named by ``agency``; ValidationFailed listing the choices if there is none."""
-    try:
-        return Agency(agency)
-    except ValueError:
-        choices = ", ".join(member.value for member in Agency)
-        raise ValidationFailed(
-            f"Unknown agency {agency!r}; one of {choices}.",
-            f"未知的监管部门 {agency!r}，可选：{choices}。",
-            code="unknown_agency",
-        ) from None
+    if agency is not None:
+        with contextlib.suppress(ValueError):
+            return Agency(agency)
+    choices = ", ".join(member.value for member in Agency)
+    raise ValidationFailed(
+        f"Unknown agency {agency!r}; one of {choices}.",
+        f"未知的监管部门 {agency!r}，可选：{choices}。",
+        code="unknown_agency",
+    )
 
 
 def _required_name(value: str | None, english: str, chinese: str) -> str:

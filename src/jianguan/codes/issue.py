@@ -26,7 +26,7 @@ from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.codec import SERIAL_SPACE
 from jianguan.codes.keyring import key_service
-from jianguan.codes.models import CodeBatch, CodeKey, CodeRequest, RequestStatus, SerialCounter
+from jianguan.codes.models import CodeBatch, CodeRequest, RequestStatus, SerialCounter
 from jianguan.enterprises.enrolment import mark_stage_reached
 from jianguan.enterprises.models import EnrolmentStage, Enterprise, PackagingLevel, Product
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -169,8 +169,7 @@ def issue_batch(session: Session, *, actor: Actor, request_id: int) -> CodeBatch
         raise NotFound(f"No code request {request_id}.", f"申请单 {request_id} 不存在。")
     if RequestStatus(request.status) is not RequestStatus.GRANTED:
         raise Conflict("Only a granted request can be issued.", "只有已批准的申请单才能发码。", code="not_granted")
-    key_service(session).ensure_keys(session, actor=Actor.system("keys"))
-    generation = int(session.scalar(select(func.max(CodeKey.generation))))
+    generation = key_service(session).ensure_keys(session, actor=Actor.system("keys"))
     start = allocate_serials(session, generation=generation, quantity=request.quantity)
     batch = CodeBatch(request_id=request.id, enterprise_id=request.enterprise_id, product_id=request.product_id,
                       packaging_level=request.packaging_level, generation=generation, serial_start=start,

@@ -128,12 +128,15 @@ class KeyService:
                target_id=row.id, after={"public_key": row.public_key})
         return row
 
-    def ensure_keys(self, session: Session, *, actor: Actor) -> None:
-        """Create generation 1 and the signing key on a network that has neither."""
-        if session.scalar(select(func.count()).select_from(CodeKey)) == 0:
-            self.rotate_code_key(session, actor=actor)
+    def ensure_keys(self, session: Session, *, actor: Actor) -> int:
+        """Create generation 1 and the signing key on a network that has neither; return the
+        newest code key generation (the one new codes use)."""
+        newest = session.scalar(select(func.max(CodeKey.generation)))
+        if newest is None:
+            newest = self.rotate_code_key(session, actor=actor)
         if session.scalar(select(func.count()).select_from(SigningKey)) == 0:
             self.rotate_signing_key(session, actor=actor)
+        return newest
 
 
 def key_service(source: Session | sessionmaker[Session]) -> KeyService:

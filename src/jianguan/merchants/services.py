@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.principal import Principal
@@ -44,20 +44,19 @@ def register_merchant(
     return merchant
 
 
-def _scoped(principal: Principal) -> Select[tuple[Merchant]]:
-    return (select(Merchant).where(scope_condition(principal, region=Merchant.region_code, merchant=Merchant.id))
-            .order_by(Merchant.name, Merchant.id))
+def _in_scope(principal: Principal) -> ColumnElement[bool]:
+    return scope_condition(principal, region=Merchant.region_code, merchant=Merchant.id)
 
 
 def list_merchants(session: Session, *, principal: Principal) -> list[Merchant]:
     """The merchants ``principal`` may see (the jurisdiction rule): an operator all, a regulator of a
     general agency those in its region, a merchant (or its terminal) itself."""
-    return list(session.scalars(_scoped(principal)))
+    return list(session.scalars(select(Merchant).where(_in_scope(principal)).order_by(Merchant.name, Merchant.id)))
 
 
 def get_merchant(session: Session, *, principal: Principal, merchant_id: int) -> Merchant:
     """One merchant in ``principal``'s scope; NotFound otherwise."""
-    merchant = session.scalar(_scoped(principal).where(Merchant.id == merchant_id))
+    merchant = session.scalar(select(Merchant).where(_in_scope(principal), Merchant.id == merchant_id))
     if merchant is None:
         raise NotFound(f"No distributor or shop {merchant_id}.", f"经销商/商店 {merchant_id} 不存在。")
     return merchant

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export JIANGUAN_DATABASE_URL ?= sqlite:///var/jianguan.db
 
-.PHONY: help demo serve test test-fast lint migrate check bench system-packages clean
+.PHONY: help demo serve test test-fast lint typecheck migrate check bench system-packages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,6 +35,7 @@ system-packages: ## Install the Debian packages the tests need (chromium, fonts,
 test: $(STAMP) system-packages ## Run the whole suite on SQLite and PostgreSQL, browser tests included
 	$(BIN)/jianguan db check
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## The unit tests only
@@ -42,6 +43,9 @@ test-fast: $(STAMP) ## The unit tests only
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP) ## mypy on src (the settings are in pyproject.toml)
+	$(BIN)/mypy src
 
 migrate: $(STAMP) ## Apply the migrations to JIANGUAN_DATABASE_URL
 	$(BIN)/jianguan db upgrade

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from benchmarks.databases import DATABASES
 from benchmarks.network import bench_sessions, build, issue
@@ -22,7 +22,7 @@ AUDIT_TABLES = ("audit_records",)
 KINDS = {"codes": CODE_TABLES, "audit": AUDIT_TABLES}
 
 
-def stored_bytes(url: str, engine, tables: tuple[str, ...]) -> int:  # type: ignore[no-untyped-def]
+def stored_bytes(url: str, engine: Engine, tables: tuple[str, ...]) -> int:
     """Bytes the given tables and their indexes occupy (pages, as the database allocates them)."""
     with engine.connect() as connection:
         if url.startswith("sqlite"):

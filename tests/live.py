@@ -71,7 +71,7 @@ class LiveServer:
     log_path: Path
 
     def client(self, **kwargs: object) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=30, **kwargs)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.base_url, timeout=30, **kwargs)  # type: ignore[arg-type]  # any Client option
 
     def key_client(self, key: str) -> httpx.Client:
         return self.client(headers={"Authorization": f"Bearer {key}"})

@@ -33,7 +33,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import False_, KeyedColumnElement, True_
+from sqlalchemy.sql.elements import False_, SQLColumnExpression, True_
+from sqlalchemy.types import TypeEngine
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
@@ -46,7 +47,8 @@ GENERAL_AGENCIES = frozenset({Agency.QUALITY, Agency.MARKET})
 # Who answers for an object of no category when one agency must be named (the leading group's office).
 LEAD_AGENCY = Agency.QUALITY
 
-Column = ColumnElement[Any] | KeyedColumnElement[Any]
+# A table's column, an ORM attribute (``Enterprise.region_code``) or any expression standing for one.
+Column = SQLColumnExpression[Any]
 
 
 def _agency_categories(agency: Agency) -> Any:
@@ -132,7 +134,7 @@ def in_scope(
     values = {"region": region, "category": category, "enterprise": enterprise, "printer": printer,
               "merchant": merchant}
     named = axes if axes is not None else frozenset(name for name, value in values.items() if value is not None)
-    types = {"region": String(6), "category": Integer(), "enterprise": Integer(), "printer": Integer(),
+    types: dict[str, TypeEngine[Any]] = {"region": String(6), "category": Integer(), "enterprise": Integer(), "printer": Integer(),
              "merchant": Integer()}
     columns = {name: literal(values[name], types[name]) for name in named}
     condition = scope_condition(principal, **columns)

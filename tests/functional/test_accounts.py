@@ -65,7 +65,7 @@ def test_login_failure_does_not_say_whether_the_user_exists(live: LiveServer, op
                                                "csrf_token": client.cookies["jg_csrf"]})
         assert response.status_code == 400
         assert "jg_session" not in response.cookies
-        answers.append(re.search(r'role="alert">([^<]*)<', response.text).group(1))  # type: ignore[union-attr]
+        answers.append(re.search(r'role="alert">([^<]*)<', response.text).group(1))  # type: ignore[union-attr]  # no match: the test fails
     assert answers[0] == answers[1] == "用户名或密码错误。"
 
 
@@ -340,7 +340,7 @@ def test_keys_page_shows_a_new_key_once(live: LiveServer, operator: httpx.Client
     issued = operator.post("/manage/apikeys", data={"csrf_token": csrf, "name": "页面签发", "role": "printer",
                                                     "organisation_id": str(orgs.printer_id)})
     assert issued.status_code == 200
-    key = re.search(r'class="key-once"[^>]*>(jg_[^<]+)<', issued.text).group(1)  # type: ignore[union-attr]
+    key = re.search(r'class="key-once"[^>]*>(jg_[^<]+)<', issued.text).group(1)  # type: ignore[union-attr]  # no match: the test fails
     assert "不会再次显示" in issued.text or "只显示这一次" in issued.text
     assert live.key_client(key).get("/api/v1/me").status_code == 200
     again = operator.get("/manage/apikeys").text
@@ -366,6 +366,9 @@ def test_audit_page_filters_and_shows_beijing_time(live: LiveServer, operator: h
     page = operator.get("/manage/audit", params={"action": "account:user:", "target": f"user:{user['id']}"})
     assert page.status_code == 200
     assert "account:user:created" in page.text and "account:session" not in page.text
+    assert "<code>account:user:created</code> 创建用户" in page.text  # the action's label, in the visitor's language
+    english = operator.get("/manage/audit", params={"action": "account:user:", "lang": "en"})
+    assert "<code>account:user:created</code> user created" in english.text
     rows = _db_rows(live, select(LoginSession.id).limit(1))
     assert rows
     times = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", page.text)

@@ -64,7 +64,7 @@ def test_bad_categories_are_refused(session: Session, arguments: dict[str, objec
     fields: dict[str, object] = {"code": "toys", "name_zh": "玩具", "name_en": "toys", "agency": "quality",
                                  **arguments}
     with pytest.raises(error) as caught:
-        catalogue.create_category(session, actor=ACTOR, **fields)  # type: ignore[arg-type]
+        catalogue.create_category(session, actor=ACTOR, **fields)  # type: ignore[arg-type]  # values wrong on purpose
     session.rollback()
     assert caught.value.code == code
     assert caught.value.message_zh

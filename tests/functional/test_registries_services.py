@@ -64,7 +64,7 @@ def test_bad_printers_are_refused(session: Session, overrides: dict[str, object]
     if fields["credit_code"] == "TAKEN":
         fields["credit_code"] = taken
     with pytest.raises(error) as caught:
-        printers.register_printer(session, actor=ACTOR, **fields)  # type: ignore[arg-type]
+        printers.register_printer(session, actor=ACTOR, **fields)  # type: ignore[arg-type]  # values wrong on purpose
     session.rollback()
     assert caught.value.code == code and caught.value.message_zh
     assert counts(session, Printer) == before
@@ -99,6 +99,6 @@ def test_merchants_and_their_scope(session: Session) -> None:
         fields: dict[str, object] = {"credit_code": credit_code(), "name": "新店", "kind": "shop",
                                      "region_code": "440305", **overrides}
         with pytest.raises(error):
-            merchants.register_merchant(session, actor=ACTOR, **fields)  # type: ignore[arg-type]
+            merchants.register_merchant(session, actor=ACTOR, **fields)  # type: ignore[arg-type]  # values wrong on purpose
         session.rollback()
     assert counts(session, Merchant) == before

@@ -330,7 +330,7 @@ def test_a_failed_flush_keeps_its_rows_and_the_next_one_writes_them(sessions, wo
                 raise ConnectionError("database restarting")
             return sessions(*args, **kwargs)
 
-    recorder = QueryRecorder(FlakySessions())  # type: ignore[arg-type]
+    recorder = QueryRecorder(FlakySessions())  # type: ignore[arg-type]  # a stand-in sessionmaker
     v = Verifier(sessions, hash_key=b"k" * 32, recorder=recorder)
     v.verify(code, WEB)
     failing.set()

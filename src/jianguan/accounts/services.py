@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 from jianguan.accounts.models import KEY_ROLES, USER_ROLES, ApiKey, LoginSession, Role, User
 from jianguan.accounts.passwords import hash_password, verify_password
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency
+from jianguan.catalogue.services import parse_agency
 from jianguan.enterprises.models import Enterprise
 from jianguan.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from jianguan.merchants.models import Merchant
@@ -77,14 +79,7 @@ def _scope_fields(
             )
     if role is Role.REGULATOR:
         fields["region_code"] = region_tree(session).require(str(region_code)).code
-        try:
-            fields["agency"] = Agency(agency)
-        except ValueError:
-            choices = ", ".join(a.value for a in Agency)
-            raise ValidationFailed(
-                f"Unknown agency {agency!r}; one of {choices}.", f"未知的监管部门 {agency!r}，可选：{choices}。",
-                code="unknown_agency",
-            ) from None
+        fields["agency"] = parse_agency(agency)
     for name, model, label in (
         ("enterprise_id", Enterprise, "企业"), ("printer_id", Printer, "印刷企业"), ("merchant_id", Merchant, "经销商/商店"),
     ):
@@ -135,8 +130,8 @@ def create_user(
                 role=role, **scope)
     session.add(user)
     session.flush()
-    record(session, actor=actor, action="account:user:created", target_type="user", target_id=user.id,
-           after={"username": username, "role": role.value, **scope})
+    record(session, actor=actor, action=AuditAction.ACCOUNT_USER_CREATED, target_type="user",
+           target_id=user.id, after={"username": username, "role": role.value, **scope})
     return user
 
 
@@ -151,8 +146,9 @@ def set_user_active(session: Session, *, actor: Actor, user_id: int, active: boo
         for login in session.scalars(select(LoginSession).where(LoginSession.user_id == user.id,
                                                                 LoginSession.ended_at.is_(None))):
             login.ended_at = utcnow()
-    record(session, actor=actor, action="account:user:" + ("enabled" if active else "disabled"),
-           target_type="user", target_id=user.id, before={"is_active": before}, after={"is_active": active})
+    action = AuditAction.ACCOUNT_USER_ENABLED if active else AuditAction.ACCOUNT_USER_DISABLED
+    record(session, actor=actor, action=action, target_type="user", target_id=user.id,
+           before={"is_active": before}, after={"is_active": active})
     return user
 
 
@@ -175,8 +171,9 @@ def log_in(
     user.last_login_at = now
     session.add(login)
     session.flush()
-    record(session, actor=Actor(f"user:{user.username}", source_address), action="account:session:opened",
-           target_type="login_session", target_id=login.id, after={"user": user.username})
+    record(session, actor=Actor(f"user:{user.username}", source_address),
+           action=AuditAction.ACCOUNT_SESSION_OPENED, target_type="login_session", target_id=login.id,
+           after={"user": user.username})
     return token, user
 
 
@@ -187,8 +184,8 @@ def log_out(session: Session, *, principal: Principal, source_address: str) -> N
     login = session.get(LoginSession, principal.session_id)
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()
-        record(session, actor=Actor(principal.actor_name, source_address), action="account:session:closed",
-               target_type="login_session", target_id=login.id)
+        record(session, actor=Actor(principal.actor_name, source_address),
+               action=AuditAction.ACCOUNT_SESSION_CLOSED, target_type="login_session", target_id=login.id)
 
 
 def _principal(session: Session, kind: str, row: User | ApiKey, name: str, session_id: int | None) -> Principal:
@@ -256,8 +253,8 @@ def create_api_key(
                      created_by=actor.name, **scope)
     session.add(api_key)
     session.flush()
-    record(session, actor=actor, action="account:apikey:created", target_type="api_key", target_id=api_key.id,
-           after={"prefix": prefix, "name": api_key.name, "role": role.value, **scope})
+    record(session, actor=actor, action=AuditAction.ACCOUNT_APIKEY_CREATED, target_type="api_key",
+           target_id=api_key.id, after={"prefix": prefix, "name": api_key.name, "role": role.value, **scope})
     if role is Role.MANUFACTURER:
         from jianguan.enterprises.enrolment import mark_stage_reached
 
@@ -335,7 +332,7 @@ def revoke_api_key(
         raise NotFound(f"No API key {api_key_id}.", f"密钥 {api_key_id} 不存在。")
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
-        record(session, actor=actor, action="account:apikey:revoked", target_type="api_key",
+        record(session, actor=actor, action=AuditAction.ACCOUNT_APIKEY_REVOKED, target_type="api_key",
                target_id=api_key.id, before={"revoked": False}, after={"revoked": True})
     return api_key
 

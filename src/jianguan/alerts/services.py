@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.principal import Principal
 from jianguan.alerts.models import Alert, AlertSeverity
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.jurisdiction import scope_condition
 from jianguan.storage.base import utcnow
@@ -32,9 +33,9 @@ def raise_alert(
                   category_id=category_id, details=details or {}, created_at=utcnow())
     session.add(alert)
     session.flush()
-    record(session, actor=actor, action="alert:alert:raised", target_type="alert", target_id=alert.id,
-           after={"kind": kind, "severity": alert.severity.value, "subject": subject, "region_code": region_code,
-                  "category_id": category_id})
+    record(session, actor=actor, action=AuditAction.ALERT_ALERT_RAISED, target_type="alert",
+           target_id=alert.id, after={"kind": kind, "severity": alert.severity.value, "subject": subject,
+                                      "region_code": region_code, "category_id": category_id})
     return alert
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.models import AuditRecord
 from jianguan.storage.base import utcnow
 
@@ -72,7 +73,7 @@ def record(
     session: Session,
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     target_type: str,
     target_id: object,
     before: dict[str, Any] | None = None,
@@ -80,10 +81,12 @@ def record(
 ) -> AuditRecord:
     """Append the audit record of a state change to the caller's transaction.
 
-    ``action`` is shaped ``area:subject:action`` (``enterprise:product:created``).
+    ``action`` is a member of ``AuditAction`` (``AuditAction.ENTERPRISE_PRODUCT_CREATED``), whose
+    value is stored. A plain string is refused, even one that equals a member's value: every
+    action the log can hold is listed in the enum (and in docs/audit.md).
     """
-    if action.count(":") != 2:
-        raise ValueError(f"audit action {action!r} is not area:subject:action")
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit action {action!r} is not an AuditAction member")
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
     last = session.execute(
@@ -94,7 +97,7 @@ def record(
         id=previous_id + 1,
         at=utcnow(),
         actor=actor.name,
-        action=action,
+        action=action.value,
         target_type=target_type,
         target_id=str(target_id),
         before=_canonical(before) if before is not None else None,

@@ -6,12 +6,14 @@ them. An operator deactivates a category instead, and no new enterprise or produ
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency, Category
 from jianguan.errors import Conflict, NotFound, ValidationFailed
@@ -21,17 +23,17 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 FIRST_MANDATORY_YEAR = 2000  # the network's forerunners began around then; earlier years are typing errors
 
 
-def parse_agency(agency: object) -> Agency:
+def parse_agency(agency: Agency | str | None) -> Agency:
     """The agency named by ``agency``; ValidationFailed listing the choices if there is none."""
-    try:
-        return Agency(agency)
-    except ValueError:
-        choices = ", ".join(member.value for member in Agency)
-        raise ValidationFailed(
-            f"Unknown agency {agency!r}; one of {choices}.",
-            f"未知的监管部门 {agency!r}，可选：{choices}。",
-            code="unknown_agency",
-        ) from None
+    if agency is not None:
+        with contextlib.suppress(ValueError):
+            return Agency(agency)
+    choices = ", ".join(member.value for member in Agency)
+    raise ValidationFailed(
+        f"Unknown agency {agency!r}; one of {choices}.",
+        f"未知的监管部门 {agency!r}，可选：{choices}。",
+        code="unknown_agency",
+    )
 
 
 def _required_name(value: str | None, english: str, chinese: str) -> str:
@@ -125,7 +127,7 @@ def create_category(
         raise Conflict(f"The category code {code} is taken.", f"类别代码 {code} 已存在。", code="duplicate_category")
     session.add(category)
     session.flush()
-    record(session, actor=actor, action="catalogue:category:created", target_type="category",
+    record(session, actor=actor, action=AuditAction.CATALOGUE_CATEGORY_CREATED, target_type="category",
            target_id=category.id, after=_snapshot(category))
     return category
 
@@ -165,7 +167,7 @@ def update_category(
     for name, value in changes.items():
         setattr(category, name, value)
     session.flush()
-    record(session, actor=actor, action="catalogue:category:updated", target_type="category",
+    record(session, actor=actor, action=AuditAction.CATALOGUE_CATEGORY_UPDATED, target_type="category",
            target_id=category.id, before=before, after=changes)
     return category
 

@@ -72,9 +72,11 @@ def extract_code(text: str) -> str | None:
     if not isinstance(text, str):
         return None
     normal = text[:MAX_SCANNED].translate(_NORMALISE)
-    runs = [(_TOKEN.findall(run), run) for run in _RUN.findall(normal)]
-    runs = [("".join(tokens), run) for tokens, run in runs]
-    runs = [(digits, run) for digits, run in runs if len(digits) >= MIN_CODE_LIKE]
+    runs: list[tuple[str, str]] = []  # (the digits of a run, the run as written)
+    for run in _RUN.findall(normal):
+        digits = "".join(_TOKEN.findall(run))
+        if len(digits) >= MIN_CODE_LIKE:
+            runs.append((digits, run))
     if not runs:
         return None
     exact = [digits for digits, _ in runs if len(digits) == CODE_LENGTH]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.codec import Keyring, decode_code, encode_serial, parse_code
 from jianguan.codes.keyring import keyring
@@ -90,8 +91,8 @@ def confirm_printing(
     batch.printed_at = utcnow()
     batch.printed_count = printed_count
     session.flush()
-    record(session, actor=actor, action="code:batch:printed", target_type="code_batch", target_id=batch.id,
-           after={"printed_count": printed_count, "spoiled": len(serials)})
+    record(session, actor=actor, action=AuditAction.CODE_BATCH_PRINTED, target_type="code_batch",
+           target_id=batch.id, after={"printed_count": printed_count, "spoiled": len(serials)})
     return batch
 
 
@@ -205,7 +206,7 @@ def activate(
             created.append(activation)
     session.flush()
     for activation in created:
-        record(session, actor=actor, action="code:activation:created", target_type="activation",
+        record(session, actor=actor, action=AuditAction.CODE_ACTIVATION_CREATED, target_type="activation",
                target_id=activation.id,
                after={"batch_id": batch.id, "offset_from": activation.serial_start - batch.serial_start,
                       "offset_to": activation.serial_end - batch.serial_start, "lot": data.lot,
@@ -236,7 +237,7 @@ def withdraw_activation(
     activation.withdrawn_at = utcnow()
     activation.withdrawn_by = actor.name
     activation.withdrawn_reason = reason
-    record(session, actor=actor, action="code:activation:withdrawn", target_type="activation",
+    record(session, actor=actor, action=AuditAction.CODE_ACTIVATION_WITHDRAWN, target_type="activation",
            target_id=activation.id, before={"withdrawn": False}, after={"withdrawn": True, "reason": reason})
     return activation
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 import numpy as np
@@ -277,12 +278,12 @@ class MalformedCode(ValidationFailed, ValueError):
 
     code = "malformed_code"
 
-    def __init__(self, reason: str, message: str = "", message_zh: str = "", **details: object) -> None:
+    def __init__(self, reason: str, message: str = "", message_zh: str = "", **details: Any) -> None:
         super().__init__(message or reason, message_zh or reason, **details)
         self.reason = reason
 
 
-def _malformed(reason: str, **details: object) -> MalformedCode:
+def _malformed(reason: str, **details: Any) -> MalformedCode:
     english, chinese = {
         "empty": ("No code was given.", "未输入监管码。"),
         "wrong_length": (

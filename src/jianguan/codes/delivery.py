@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.codec import Key
 from jianguan.codes.keyring import Signer, key_service, keyring
@@ -59,8 +60,8 @@ def start_download(session: Session, *, actor: Actor, principal: Principal, batc
         raise Conflict(f"This batch's code file was downloaded {limit} times, the most allowed.",
                        f"该批次监管码文件已下载 {limit} 次，达到上限。", code="download_limit")
     session.add(CodeDownload(batch_id=batch.id, downloaded_by=actor.name, source_address=actor.source_address))
-    record(session, actor=actor, action="code:file:downloaded", target_type="code_batch", target_id=batch.id,
-           after={"download": download})
+    record(session, actor=actor, action=AuditAction.CODE_FILE_DOWNLOADED, target_type="code_batch",
+           target_id=batch.id, after={"download": download})
     return plan_code_file(session, batch=batch)
 
 
@@ -70,7 +71,8 @@ def export_code_file(session: Session, *, actor: Actor, batch_id: int) -> CodeFi
     batch = session.get(CodeBatch, batch_id)
     if batch is None:
         raise NotFound(f"No code batch {batch_id}.", f"监管码批次 {batch_id} 不存在。", code="unknown_batch")
-    record(session, actor=actor, action="code:file:exported", target_type="code_batch", target_id=batch.id)
+    record(session, actor=actor, action=AuditAction.CODE_FILE_EXPORTED, target_type="code_batch",
+           target_id=batch.id)
     return plan_code_file(session, batch=batch)
 
 
@@ -137,8 +139,8 @@ def label_run(session: Session, *, actor: Actor, principal: Principal, batch_id:
         raise ValidationFailed(f"The offset {offset} is not within the batch's 0..{batch.quantity - 1}.",
                                f"起始位置 {offset} 超出本批次范围 0..{batch.quantity - 1}。", code="range_outside_batch")
     codes = batch_codes(session, principal=principal, batch_id=batch.id, offset=offset, limit=count)
-    record(session, actor=actor, action="code:labels:downloaded", target_type="code_batch", target_id=batch.id,
-           after={"offset": offset, "count": len(codes)})
+    record(session, actor=actor, action=AuditAction.CODE_LABELS_DOWNLOADED, target_type="code_batch",
+           target_id=batch.id, after={"offset": offset, "count": len(codes)})
     product = session.get(Product, batch.product_id)
     enterprise = session.get(Enterprise, batch.enterprise_id)
     assert product is not None and enterprise is not None

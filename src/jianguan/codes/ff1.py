@@ -14,9 +14,11 @@ import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, Protocol, overload
 
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
+from numpy.typing import NDArray
 
 SERIAL_SPACE = 10**18  # an 18-digit value
 HALF = 10**9  # FF1 splits the 18 digits into halves of 9: A and B are each below 10^9
@@ -190,8 +192,23 @@ def rounds_scalar(key: Key, a: int, b: int, *, decrypt: bool) -> tuple[int, int]
 
 CHUNK = 16384  # items per slice: a slice's blocks and temporaries stay in the CPU's L2 cache
 
+
+class _RoundKernel(Protocol):
+    """The compiled module's two functions (_ff1_rounds.c; _ff1_rounds.pyi types them)."""
+
+    def start(self, values: NDArray[np.uint64], a: NDArray[np.uint64], b: NDArray[np.uint64],
+              blocks: NDArray[np.uint8], first_word: bytes, word: int, decrypt: bool, /) -> None: ...
+
+    def round(self, blocks: NDArray[np.uint8], output: NDArray[np.uint8], a: NDArray[np.uint64],
+              b: NDArray[np.uint64], next_word: int, decrypt: bool, joined: NDArray[np.uint64] | None = None,
+              /) -> None: ...
+
+
+_KERNEL: _RoundKernel | None
 try:  # the round arithmetic in one compiled pass (_ff1_rounds.c), built where a C compiler is
-    from jianguan.codes import _ff1_rounds as _KERNEL
+    from jianguan.codes import _ff1_rounds
+
+    _KERNEL = _ff1_rounds
 except ImportError:  # pragma: no cover - no compiler at install: the numpy passes below
     _KERNEL = None
 
@@ -258,6 +275,12 @@ def _rounds_bulk(key: Key, a: np.ndarray, b: np.ndarray, *, decrypt: bool) -> tu
     return a_out, b_out
 
 
+@overload
+def _rounds_compiled(key: Key, values: np.ndarray, *, decrypt: bool, halves: Literal[True]
+                     ) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def _rounds_compiled(key: Key, values: np.ndarray, *, decrypt: bool, halves: Literal[False] = False
+                     ) -> np.ndarray: ...
 def _rounds_compiled(key: Key, values: np.ndarray, *, decrypt: bool, halves: bool = False
                      ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """FF1 over a uint64 array of values (serials or bodies) with the compiled round arithmetic:
@@ -321,14 +344,14 @@ def join_halves(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def ff1_halves(key: Key, values: np.ndarray, *, decrypt: bool) -> tuple[np.ndarray, np.ndarray]:
     """FF1 over many values, as the halves (uint32) of the results, on the path installed."""
     if _KERNEL is not None:
-        return _rounds_compiled(key, _values(values), decrypt=decrypt, halves=True)  # type: ignore[return-value]
+        return _rounds_compiled(key, _values(values), decrypt=decrypt, halves=True)
     return _rounds_bulk(key, *split_halves(values), decrypt=decrypt)
 
 
 def _ff1_joined(key: Key, values: np.ndarray, *, decrypt: bool) -> np.ndarray:
     """FF1 over many values, as uint64 results, on the path installed."""
     if _KERNEL is not None:
-        return _rounds_compiled(key, _values(values), decrypt=decrypt)  # type: ignore[return-value]
+        return _rounds_compiled(key, _values(values), decrypt=decrypt)
     return join_halves(*_rounds_bulk(key, *split_halves(values), decrypt=decrypt))
 
 

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.codec import SERIAL_SPACE
 from jianguan.codes.keyring import key_service
-from jianguan.codes.models import CodeBatch, CodeKey, CodeRequest, RequestStatus, SerialCounter
+from jianguan.codes.models import CodeBatch, CodeRequest, RequestStatus, SerialCounter
 from jianguan.enterprises.enrolment import mark_stage_reached
 from jianguan.enterprises.models import EnrolmentStage, Enterprise, PackagingLevel, Product
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -115,9 +116,10 @@ def request_codes(
     )
     session.add(request)
     session.flush()
-    record(session, actor=actor, action="code:request:created", target_type="code_request", target_id=request.id,
-           after={"product_id": product.id, "packaging_level": level.value, "quantity": quantity,
-                  "printer_id": printer_id, "status": RequestStatus(request.status).value})
+    record(session, actor=actor, action=AuditAction.CODE_REQUEST_CREATED, target_type="code_request",
+           target_id=request.id, after={"product_id": product.id, "packaging_level": level.value,
+                                       "quantity": quantity, "printer_id": printer_id,
+                                       "status": RequestStatus(request.status).value})
     batch = issue_batch(session, actor=actor, request_id=request.id) if within_quota else None
     return Requested(request, batch)
 
@@ -136,9 +138,9 @@ def decide_request(session: Session, *, actor: Actor, request_id: int, approve: 
     request.reason = reason
     request.decided_by = actor.name
     request.decided_at = utcnow()
-    record(session, actor=actor, action="code:request:" + ("granted" if approve else "rejected"),
-           target_type="code_request", target_id=request.id, before={"status": "pending"},
-           after={"status": request.status.value, "reason": reason})
+    action = AuditAction.CODE_REQUEST_GRANTED if approve else AuditAction.CODE_REQUEST_REJECTED
+    record(session, actor=actor, action=action, target_type="code_request", target_id=request.id,
+           before={"status": "pending"}, after={"status": request.status.value, "reason": reason})
     batch = issue_batch(session, actor=actor, request_id=request.id) if approve else None
     return Requested(request, batch)
 
@@ -167,8 +169,7 @@ def issue_batch(session: Session, *, actor: Actor, request_id: int) -> CodeBatch
         raise NotFound(f"No code request {request_id}.", f"申请单 {request_id} 不存在。")
     if RequestStatus(request.status) is not RequestStatus.GRANTED:
         raise Conflict("Only a granted request can be issued.", "只有已批准的申请单才能发码。", code="not_granted")
-    key_service(session).ensure_keys(session, actor=Actor.system("keys"))
-    generation = int(session.scalar(select(func.max(CodeKey.generation))))
+    generation = key_service(session).ensure_keys(session, actor=Actor.system("keys"))
     start = allocate_serials(session, generation=generation, quantity=request.quantity)
     batch = CodeBatch(request_id=request.id, enterprise_id=request.enterprise_id, product_id=request.product_id,
                       packaging_level=request.packaging_level, generation=generation, serial_start=start,
@@ -176,9 +177,10 @@ def issue_batch(session: Session, *, actor: Actor, request_id: int) -> CodeBatch
     session.add(batch)
     request.status = RequestStatus.ISSUED
     session.flush()
-    record(session, actor=actor, action="code:batch:issued", target_type="code_batch", target_id=batch.id,
-           after={"request_id": request.id, "generation": generation, "serial_start": start,
-                  "quantity": request.quantity, "printer_id": request.printer_id})
+    record(session, actor=actor, action=AuditAction.CODE_BATCH_ISSUED, target_type="code_batch",
+           target_id=batch.id, after={"request_id": request.id, "generation": generation,
+                                      "serial_start": start, "quantity": request.quantity,
+                                      "printer_id": request.printer_id})
     mark_stage_reached(session, actor=actor, enterprise_id=request.enterprise_id, stage=EnrolmentStage.CODES_ISSUED)
     return batch
 

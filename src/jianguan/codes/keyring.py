@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes import keys as keycrypto
 from jianguan.codes.codec import Key, Keyring
@@ -112,8 +113,8 @@ class KeyService:
         session.flush()
         session.add(SerialCounter(generation=generation, next_serial=0))
         session.flush()
-        record(session, actor=actor, action="code:key:created", target_type="code_key", target_id=generation,
-               after={"generation": generation})
+        record(session, actor=actor, action=AuditAction.CODE_KEY_CREATED, target_type="code_key",
+               target_id=generation, after={"generation": generation})
         return generation
 
     def rotate_signing_key(self, session: Session, *, actor: Actor) -> SigningKey:
@@ -123,16 +124,19 @@ class KeyService:
         session.add(row)
         session.flush()
         row.wrapped_private_key = keycrypto.wrap_key(self._master, private_raw, label=_signing_key_label(row.id))
-        record(session, actor=actor, action="code:signing_key:created", target_type="signing_key",
+        record(session, actor=actor, action=AuditAction.CODE_SIGNING_KEY_CREATED, target_type="signing_key",
                target_id=row.id, after={"public_key": row.public_key})
         return row
 
-    def ensure_keys(self, session: Session, *, actor: Actor) -> None:
-        """Create generation 1 and the signing key on a network that has neither."""
-        if session.scalar(select(func.count()).select_from(CodeKey)) == 0:
-            self.rotate_code_key(session, actor=actor)
+    def ensure_keys(self, session: Session, *, actor: Actor) -> int:
+        """Create generation 1 and the signing key on a network that has neither; return the
+        newest code key generation (the one new codes use)."""
+        newest = session.scalar(select(func.max(CodeKey.generation)))
+        if newest is None:
+            newest = self.rotate_code_key(session, actor=actor)
         if session.scalar(select(func.count()).select_from(SigningKey)) == 0:
             self.rotate_signing_key(session, actor=actor)
+        return newest
 
 
 def key_service(source: Session | sessionmaker[Session]) -> KeyService:

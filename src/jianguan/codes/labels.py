@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 import zxingcpp
@@ -111,7 +111,7 @@ class Label:
             raise ValueError("a label needs the verification link for its QR code")
 
 
-def render_label_sheet(labels: Iterable[Label], *, out: BinaryIO, title: str | None = None) -> int:
+def render_label_sheet(labels: Iterable[Label], *, out: IO[bytes], title: str | None = None) -> int:
     """Write a PDF of label sheets for ``labels`` to ``out``; return the number of pages.
 
     Labels fill each A4 page left to right, top to bottom, 24 to a page (3 columns, 8 rows),
@@ -122,7 +122,8 @@ def render_label_sheet(labels: Iterable[Label], *, out: BinaryIO, title: str | N
     font = _font()
     # The initial font would otherwise be Helvetica, named and not embedded: a print shop's
     # preflight flags that. ``invariant`` makes the same labels give the same bytes.
-    canvas = Canvas(out, pagesize=A4, pageCompression=1, invariant=1, initialFontName=font)
+    canvas = Canvas(out, pagesize=A4, pageCompression=1, invariant=1,
+                    initialFontName=font)  # type: ignore[arg-type]  # a font name; the stub says float
     canvas.setTitle(title or NETWORK_NAME)
     canvas.setCreator("Jianguan")
     text = _TextCache(canvas, font)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.codec import MalformedCode, decode_code, parse_code
 from jianguan.codes.keyring import keyring
@@ -108,7 +109,7 @@ def submit_report(
         report.category_id = session.scalar(select(Product.category_id).where(Product.id == batch.product_id))
     session.add(report)
     session.flush()
-    record(session, actor=actor, action="complaint:report:submitted", target_type="complaint",
+    record(session, actor=actor, action=AuditAction.COMPLAINT_REPORT_SUBMITTED, target_type="complaint",
            target_id=report.id,
            after={"kind": report.kind.value, "code": report.code_input, "verdict": report.verdict,
                   "channel": report.channel, "place": report.place, "region_code": report.region_code,

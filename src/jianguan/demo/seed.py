@@ -324,10 +324,10 @@ def _create(session: Session, settings: Settings) -> None:
 def _watch(session: Session, *, actor: Actor, enterprises: dict[str, int]) -> None:
     """What the regulators have to look at: two consumers' reports in 栾城 (a code nobody issued,
     and a bag of 丰穗 fertiliser bought in a market), and a source blocked for probing codes."""
+    fengsui_batch = session.scalars(select(CodeBatch.id).where(CodeBatch.enterprise_id == enterprises["fengsui"])
+                                    .order_by(CodeBatch.id).limit(1)).one()
     bag = lookup.batch_codes(session, principal=Principal(kind="system", id=0, name="demo", role=Role.OPERATOR),
-                             batch_id=session.scalars(select(CodeBatch.id).where(
-                                 CodeBatch.enterprise_id == enterprises["fengsui"]).order_by(CodeBatch.id)).first(),
-                             offset=5, limit=1)[0]
+                             batch_id=fengsui_batch, offset=5, limit=1)[0]
     reporter = Actor("anonymous", "demo")
     complaints.submit_report(session, actor=reporter, code="3109 2283 4471 5502 6618", place="栾城区冶河镇集市",
                              region_code="130111", contact="13803111234", channel=Channel.WEB,
@@ -457,7 +457,9 @@ def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: lis
     day = today()
     lines = []
     queried = {(row.generation, row.serial): row.count for row in session.scalars(select(CodeQueryState))}
-    fresh = expired = seen = None
+    fresh: tuple[int, int] | None = None
+    expired: tuple[int, int] | None = None
+    seen: tuple[int, int] | None = None
     for activation in session.scalars(select(Activation).where(Activation.withdrawn_at.is_(None))
                                       .order_by(Activation.id)):
         batch = session.get(CodeBatch, activation.batch_id)
@@ -474,9 +476,9 @@ def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: lis
             elif (fresh is None and serial != activation.serial_start  # not the "activated" state sample
                   and batch.packaging_level == "item" and session.get(Packing, key) is None):
                 fresh = key
-    for verdict, key in (("genuine", fresh), ("queried_before", seen), ("expired", expired)):
-        if key is not None:
-            lines.append(f"sample {verdict} {code(*key)}")
+    for verdict, sample in (("genuine", fresh), ("queried_before", seen), ("expired", expired)):
+        if sample is not None:
+            lines.append(f"sample {verdict} {code(*sample)}")
     not_activated = next((line.split()[2] for line in state_lines if line.startswith("sample activated_in_part")), None)
     if not_activated:
         lines.append(f"sample not_activated {not_activated}")

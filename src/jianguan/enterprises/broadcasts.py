@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.models import Broadcast
 from jianguan.enterprises.services import editable_enterprise
@@ -32,7 +33,7 @@ def post_broadcast(session: Session, *, actor: Actor, principal: Principal, ente
     broadcast = Broadcast(enterprise_id=enterprise.id, text=text, posted_by=actor.name)
     session.add(broadcast)
     session.flush()
-    record(session, actor=actor, action="enterprise:broadcast:posted", target_type="enterprise",
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_BROADCAST_POSTED, target_type="enterprise",
            target_id=enterprise.id, before={"text": previous}, after={"text": text})
     return broadcast
 
@@ -46,7 +47,7 @@ def withdraw_broadcast(session: Session, *, actor: Actor, principal: Principal, 
     if latest is None:
         return
     latest.withdrawn_at = utcnow()
-    record(session, actor=actor, action="enterprise:broadcast:withdrawn", target_type="enterprise",
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_BROADCAST_WITHDRAWN, target_type="enterprise",
            target_id=enterprise.id, before={"text": latest.text}, after={"text": None})
 
 

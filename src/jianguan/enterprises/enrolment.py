@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.models import EnrolmentStage, Enterprise
 from jianguan.errors import NotFound, PermissionDenied, ValidationFailed
@@ -56,8 +57,9 @@ def mark_stage_reached(
         return False
     for column in unset:
         setattr(enterprise, column, day)
-    record(session, actor=actor, action="enterprise:stage:reached", target_type="enterprise",
-           target_id=enterprise.id, before=dict.fromkeys(unset), after={**dict.fromkeys(unset, day), "stage": stage.value})
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_STAGE_REACHED, target_type="enterprise",
+           target_id=enterprise.id, before=dict.fromkeys(unset),
+           after={**dict.fromkeys(unset, day), "stage": stage.value})
     return True
 
 

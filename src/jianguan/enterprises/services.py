@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.services import active_category
 from jianguan.enterprises.enrolment import mark_stage_reached, stage_condition
@@ -203,7 +204,7 @@ def register_enterprise(
     credit_code: str,
     name: str,
     region_code: str,
-    category_id: int,
+    category_id: int | None,
     address: str,
     contact_name: str,
     contact_phone: str,
@@ -231,9 +232,9 @@ def register_enterprise(
     enterprise = Enterprise(credit_code=code, region_code=region.code, category_id=category.id, **fields)
     session.add(enterprise)
     session.flush()
-    record(session, actor=actor, action="enterprise:enterprise:registered", target_type="enterprise",
-           target_id=enterprise.id, after={"credit_code": code, "region_code": region.code,
-                                           "category": category.code, **fields})
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_ENTERPRISE_REGISTERED,
+           target_type="enterprise", target_id=enterprise.id,
+           after={"credit_code": code, "region_code": region.code, "category": category.code, **fields})
     return enterprise
 
 
@@ -273,7 +274,7 @@ def update_enterprise(
     for field, value in changes.items():
         setattr(enterprise, field, value)
     session.flush()
-    record(session, actor=actor, action="enterprise:enterprise:updated", target_type="enterprise",
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_ENTERPRISE_UPDATED, target_type="enterprise",
            target_id=enterprise.id, before=before, after=changes)
     return enterprise
 
@@ -305,7 +306,7 @@ def add_qualification(
     enterprise_id: int,
     kind: QualificationKind | str,
     number: str,
-    valid_from: dt.date,
+    valid_from: dt.date | None,
     valid_until: dt.date | None = None,
     issuer: str = "",
 ) -> Qualification:
@@ -337,10 +338,10 @@ def add_qualification(
                                   valid_from=valid_from, valid_until=valid_until)
     session.add(qualification)
     session.flush()
-    record(session, actor=actor, action="enterprise:qualification:added", target_type="qualification",
-           target_id=qualification.id, after={"enterprise_id": enterprise.id, "kind": kind.value, "number": number,
-                                              "issuer": issuer, "valid_from": valid_from,
-                                              "valid_until": valid_until})
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_QUALIFICATION_ADDED,
+           target_type="qualification", target_id=qualification.id,
+           after={"enterprise_id": enterprise.id, "kind": kind.value, "number": number, "issuer": issuer,
+                  "valid_from": valid_from, "valid_until": valid_until})
     return qualification
 
 
@@ -358,8 +359,8 @@ def remove_qualification(session: Session, *, actor: Actor, principal: Principal
               "valid_until": qualification.valid_until}
     session.delete(qualification)
     session.flush()
-    record(session, actor=actor, action="enterprise:qualification:removed", target_type="qualification",
-           target_id=qualification_id, before=before)
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_QUALIFICATION_REMOVED,
+           target_type="qualification", target_id=qualification_id, before=before)
 
 
 # --- products -----------------------------------------------------------------------------
@@ -420,7 +421,7 @@ def add_product(
     enterprise_id: int,
     name: str,
     specification: str,
-    category_id: int,
+    category_id: int | None,
     gtin: str | None = None,
     packaging: Sequence[tuple[str, int]] = (("item", 1),),
     description: str = "",
@@ -440,10 +441,11 @@ def add_product(
                       packaging=[ProductPackaging(level=level, units_of_lower_level=units) for level, units in levels])
     session.add(product)
     session.flush()
-    record(session, actor=actor, action="enterprise:product:created", target_type="product", target_id=product.id,
-           after={"enterprise_id": enterprise.id, "name": name, "specification": specification,
-                  "category": category.code, "gtin": gtin_value,
-                  "packaging": {level.value: units for level, units in levels}})
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_PRODUCT_CREATED, target_type="product",
+           target_id=product.id, after={"enterprise_id": enterprise.id, "name": name,
+                                      "specification": specification, "category": category.code,
+                                      "gtin": gtin_value,
+                                      "packaging": {level.value: units for level, units in levels}})
     return product
 
 
@@ -506,8 +508,8 @@ def update_product(
         if field != "packaging":
             setattr(product, field, value)
     session.flush()
-    record(session, actor=actor, action="enterprise:product:updated", target_type="product", target_id=product.id,
-           before=before, after=changes)
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_PRODUCT_UPDATED, target_type="product",
+           target_id=product.id, before=before, after=changes)
     return product
 
 

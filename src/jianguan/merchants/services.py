@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
@@ -37,26 +38,25 @@ def register_merchant(
                         address=(address or "").strip())
     session.add(merchant)
     session.flush()
-    record(session, actor=actor, action="merchant:merchant:registered", target_type="merchant",
+    record(session, actor=actor, action=AuditAction.MERCHANT_MERCHANT_REGISTERED, target_type="merchant",
            target_id=merchant.id, after={"credit_code": code, "name": name, "kind": kind.value,
                                          "region_code": region.code, "address": merchant.address})
     return merchant
 
 
-def _scoped(principal: Principal) -> Select[tuple[Merchant]]:
-    return (select(Merchant).where(scope_condition(principal, region=Merchant.region_code, merchant=Merchant.id))
-            .order_by(Merchant.name, Merchant.id))
+def _in_scope(principal: Principal) -> ColumnElement[bool]:
+    return scope_condition(principal, region=Merchant.region_code, merchant=Merchant.id)
 
 
 def list_merchants(session: Session, *, principal: Principal) -> list[Merchant]:
     """The merchants ``principal`` may see (the jurisdiction rule): an operator all, a regulator of a
     general agency those in its region, a merchant (or its terminal) itself."""
-    return list(session.scalars(_scoped(principal)))
+    return list(session.scalars(select(Merchant).where(_in_scope(principal)).order_by(Merchant.name, Merchant.id)))
 
 
 def get_merchant(session: Session, *, principal: Principal, merchant_id: int) -> Merchant:
     """One merchant in ``principal``'s scope; NotFound otherwise."""
-    merchant = session.scalar(_scoped(principal).where(Merchant.id == merchant_id))
+    merchant = session.scalar(select(Merchant).where(_in_scope(principal), Merchant.id == merchant_id))
     if merchant is None:
         raise NotFound(f"No distributor or shop {merchant_id}.", f"经销商/商店 {merchant_id} 不存在。")
     return merchant

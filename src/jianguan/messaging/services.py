@@ -15,7 +15,7 @@ MAX_ERROR = 500
 
 def queue_sms(session: Session, *, to: str, text: str) -> OutboundSms:
     """Put a message in the outbox, queued; the caller's gateway sends it after commit."""
-    message = OutboundSms(to=to, text=text, status=SmsStatus.QUEUED.value, created_at=utcnow())
+    message = OutboundSms(to=to, text=text, status=SmsStatus.QUEUED, created_at=utcnow())
     session.add(message)
     session.flush()
     return message
@@ -25,14 +25,14 @@ def mark_sent(session: Session, *, message_id: int, gateway_id: str) -> None:
     """Record that the gateway accepted the message, with the id it gave."""
     message = session.get(OutboundSms, message_id)
     if message is not None:
-        message.status, message.sent_at, message.gateway_id = SmsStatus.SENT.value, utcnow(), gateway_id[:80]
+        message.status, message.sent_at, message.gateway_id = SmsStatus.SENT, utcnow(), gateway_id[:80]
 
 
 def mark_failed(session: Session, *, message_id: int, error: str) -> None:
     """Record that sending failed, and why (kept for the operator; the message is not retried)."""
     message = session.get(OutboundSms, message_id)
     if message is not None:
-        message.status, message.error = SmsStatus.FAILED.value, error[:MAX_ERROR]
+        message.status, message.error = SmsStatus.FAILED, error[:MAX_ERROR]
 
 
 def recent_messages(session: Session, *, limit: int = 200) -> list[OutboundSms]:

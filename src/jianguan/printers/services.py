@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
@@ -54,9 +55,10 @@ def register_printer(
                       filing_number=filing_number, filing_valid_until=filing_valid_until)
     session.add(printer)
     session.flush()
-    record(session, actor=actor, action="printer:printer:registered", target_type="printer", target_id=printer.id,
-           after={"credit_code": code, "name": name, "region_code": region.code, "address": printer.address,
-                  "filing_number": filing_number, "filing_valid_until": filing_valid_until})
+    record(session, actor=actor, action=AuditAction.PRINTER_PRINTER_REGISTERED, target_type="printer",
+           target_id=printer.id, after={"credit_code": code, "name": name, "region_code": region.code,
+                                        "address": printer.address, "filing_number": filing_number,
+                                        "filing_valid_until": filing_valid_until})
     return printer
 
 

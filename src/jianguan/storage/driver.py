@@ -18,6 +18,7 @@ import msgspec
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from jianguan.storage.engine import make_engine
 
@@ -33,6 +34,8 @@ class DriverStatement:
 
     def __init__(self, statement: ClauseElement, dialect: Any) -> None:
         compiled = statement.compile(dialect=dialect)
+        if not isinstance(compiled, SQLCompiler):  # a DDL statement has no bound parameters to place
+            raise TypeError(f"not a SQL statement with parameters: {statement!r}")
         self.sql = str(compiled)
         self._positional = compiled.positional
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
@@ -129,6 +132,7 @@ class DriverReader:
                 return self._idle.pop()
         fairy = self._engine.raw_connection()
         if self._engine.dialect.name == "postgresql":
+            assert fairy.dbapi_connection is not None  # only a connection closed or detached has none
             fairy.dbapi_connection.autocommit = True
         return fairy
 

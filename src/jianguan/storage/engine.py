@@ -10,9 +10,12 @@ stored with U+FFFD in its place, as SQLite (which keeps NUL) would show it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
+
+if TYPE_CHECKING:  # psycopg is imported when a PostgreSQL engine connects, not for SQLite
+    from psycopg.adapt import Dumper
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "jianguan_read_only"
@@ -43,7 +46,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _nul_free(dumper: type) -> type:
+def _nul_free(dumper: type[Dumper]) -> type[Dumper]:
     """A psycopg string dumper that replaces NUL with U+FFFD before dumping."""
 
     def dump(self: Any, obj: str) -> Any:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.accounts.services import create_api_key, revoke_api_key
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import NotFound, PermissionDenied, ValidationFailed
@@ -72,7 +73,7 @@ def register_terminal(
                         api_key_id=api_key.id, status=TerminalStatus.ACTIVE, registered_at=utcnow())
     session.add(terminal)
     session.flush()
-    record(session, actor=actor, action="terminal:terminal:registered", target_type="terminal",
+    record(session, actor=actor, action=AuditAction.TERMINAL_TERMINAL_REGISTERED, target_type="terminal",
            target_id=terminal.id, after={"merchant_id": merchant.id, "name": name, "address": terminal.address,
                                          "region_code": region.code, "contact_name": contact_name,
                                          "contact_phone": contact_phone, "api_key_id": api_key.id})
@@ -88,7 +89,7 @@ def retire_terminal(session: Session, *, actor: Actor, terminal_id: int) -> Term
         terminal.status = TerminalStatus.RETIRED
         terminal.retired_at = utcnow()
         revoke_api_key(session, actor=actor, api_key_id=terminal.api_key_id)
-        record(session, actor=actor, action="terminal:terminal:retired", target_type="terminal",
+        record(session, actor=actor, action=AuditAction.TERMINAL_TERMINAL_RETIRED, target_type="terminal",
                target_id=terminal.id, before={"status": TerminalStatus.ACTIVE.value},
                after={"status": TerminalStatus.RETIRED.value})
     return terminal
@@ -122,9 +123,9 @@ def heartbeat(session: Session, *, principal: Principal, version: str | None, ac
     if version is not None and version != terminal.software_version:
         before = terminal.software_version
         terminal.software_version = version
-        record(session, actor=actor or Actor(principal.actor_name), action="terminal:software:reported",
-               target_type="terminal", target_id=terminal.id, before={"software_version": before},
-               after={"software_version": version})
+        record(session, actor=actor or Actor(principal.actor_name),
+               action=AuditAction.TERMINAL_SOFTWARE_REPORTED, target_type="terminal", target_id=terminal.id,
+               before={"software_version": before}, after={"software_version": version})
     return terminal
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.activation import MAX_LISTED_CODES, is_active
 from jianguan.codes.codec import Keyring, decode_code, parse_code
@@ -74,8 +75,8 @@ def pack(session: Session, *, actor: Actor, principal: Principal, container: str
                             container_serial=container_serial, packed_by=actor.name))
         packed += 1
     session.flush()
-    record(session, actor=actor, action="code:packing:packed", target_type="container", target_id=container_code,
-           after={"packed": packed, "listed": len(located)})
+    record(session, actor=actor, action=AuditAction.TRACE_PACKING_PACKED, target_type="container",
+           target_id=container_code, after={"packed": packed, "listed": len(located)})
     return packed
 
 
@@ -96,6 +97,6 @@ def unpack(session: Session, *, actor: Actor, principal: Principal, container: s
     for row in rows:
         session.delete(row)
     session.flush()
-    record(session, actor=actor, action="code:packing:unpacked", target_type="container", target_id=container_code,
-           after={"unpacked": len(rows)})
+    record(session, actor=actor, action=AuditAction.TRACE_PACKING_UNPACKED, target_type="container",
+           target_id=container_code, after={"unpacked": len(rows)})
     return len(rows)

@@ -203,7 +203,8 @@ class QueryRecorder:
                                   .where(CodeQueryState.generation == key[0], CodeQueryState.serial == key[1])).first()
         if row is None:
             return Seen(0, None, None)
-        return Seen(int(row.count), row.first_at, row.first_region_code)
+        count, first_at, first_region_code = row  # unpacked: ``row.count`` is also the tuple method
+        return Seen(int(count), first_at, first_region_code)
 
     def flush(self) -> int:
         """Write everything buffered now, in one transaction; return how many rows were written."""
@@ -301,10 +302,12 @@ class _LogStatements:
     waited to answer queries."""
 
     def __init__(self, dialect: Any) -> None:
-        self.insert_rows = BulkInsert(Query.__table__, _ROW_COLUMNS, dialect)  # type: ignore[arg-type]
+        # The Tables from the metadata: a mapped class's __table__ is typed as any FROM clause.
+        tables = Query.metadata.tables
+        self.insert_rows = BulkInsert(tables[Query.__tablename__], _ROW_COLUMNS, dialect)
         # A new code gets its first query; a known one adds its count (so processes sum exactly).
         self.add_counts = BulkInsert(
-            CodeQueryState.__table__, _STATE_COLUMNS, dialect,  # type: ignore[arg-type]
+            tables[CodeQueryState.__tablename__], _STATE_COLUMNS, dialect,
             on_conflict="ON CONFLICT (generation, serial) DO UPDATE SET "
                         "count = code_query_states.count + excluded.count, last_at = excluded.last_at")
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.handlers import HTTPRouteHandler
 from litestar.handlers.base import BaseRouteHandler
 
 from jianguan.accounts import services as accounts
@@ -38,6 +41,12 @@ FRAMEWORK_PUBLIC_PATHS = ("/api/docs", "/api/openapi", "/api/oauth2-redirect.htm
 def is_framework_route(path: str, methods: set[str] | frozenset[str]) -> bool:
     """Whether a route is one Litestar adds itself (documentation, schema, OPTIONS)."""
     return methods == {"OPTIONS"} or path in ("/api", "/api/{path:str}") or path.startswith(FRAMEWORK_PUBLIC_PATHS)
+
+
+def changes_state(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the request is HTTP with a method other than GET, HEAD and OPTIONS."""
+    scope = connection.scope
+    return scope["type"] == ScopeType.HTTP and scope["method"] not in SAFE_METHODS
 
 
 def roles(*admitted: Role) -> dict[str, Any]:
@@ -97,10 +106,10 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     """Double-submit check: the form field or header must repeat the CSRF cookie."""
     expected = connection.cookies.get(CSRF_COOKIE, "")
     given = connection.headers.get(CSRF_HEADER, "")
-    if not given and connection.scope["method"] not in SAFE_METHODS:
+    if not given and isinstance(connection, Request) and changes_state(connection):
         content_type = connection.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await connection.form()  # type: ignore[attr-defined]
+            form = await connection.form()
             given = str(form.get(CSRF_FIELD, ""))
     if not expected or not given or not hmac.compare_digest(expected, given):
         raise PermissionDenied(
@@ -117,13 +126,14 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     """
     opt = handler.opt
     if "roles" not in opt and not opt.get("public"):
-        if is_framework_route(connection.scope["path"], set(handler.http_methods)):  # type: ignore[attr-defined]
+        if isinstance(handler, HTTPRouteHandler) and is_framework_route(connection.scope["path"],
+                                                                        set(handler.http_methods)):
             return
         raise PermissionDenied()
     if opt.get("public"):
         if connection.headers.get("authorization"):
             current_principal(connection)  # a revoked or malformed key is refused, not ignored
-        if opt.get("csrf") and connection.scope["method"] not in SAFE_METHODS:
+        if opt.get("csrf") and changes_state(connection):
             await check_csrf(connection)
         return
     principal = current_principal(connection)
@@ -131,5 +141,5 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         raise NotAuthenticated()
     if principal.role not in opt["roles"]:
         raise PermissionDenied()
-    if principal.kind == "user" and connection.scope["method"] not in SAFE_METHODS:
+    if principal.kind == "user" and changes_state(connection):
         await check_csrf(connection)

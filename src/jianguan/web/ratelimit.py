@@ -42,7 +42,8 @@ class PublicRateLimit(ASGIMiddleware):
         handler: Any = scope.get("route_handler")
         opt = handler.opt if handler is not None else {}
         if opt.get("public") and not opt.get("unthrottled") and not scope["path"].startswith("/static"):
-            self.count(scope.get("client", ("", 0))[0])
+            client = scope.get("client")  # None where the server does not know it (a Unix socket)
+            self.count(client[0] if client else "")
         await next_app(scope, receive, send)
 
     def count(self, client: str) -> None:

@@ -10,7 +10,7 @@ from jianguan.accounts.services import API_KEY_PATTERN, may_manage_api_key
 
 
 def _principal(role: Role, **scope: int) -> Principal:
-    return Principal(kind="user", id=1, name="someone", role=role, **scope)  # type: ignore[arg-type]
+    return Principal(kind="user", id=1, name="someone", role=role, **scope)  # type: ignore[arg-type]  # only the id fields
 
 
 @pytest.mark.parametrize("key", [

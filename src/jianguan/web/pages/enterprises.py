@@ -202,7 +202,7 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
             enterprises.add_qualification(
                 session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
                 kind=values["kind"], number=values["number"], issuer=values["issuer"],
-                valid_from=form_date(values["valid_from"], "start date", "生效日期"),  # type: ignore[arg-type]
+                valid_from=form_date(values["valid_from"], "start date", "生效日期"),
                 valid_until=form_date(values["valid_until"], "end date", "截止日期"))
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="qualification", values=values, error=error)
@@ -225,7 +225,7 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
             enterprises.add_product(
                 session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
                 name=values["name"], specification=values["specification"],
-                category_id=form_int(values["category_id"], "category", "产品类别"),  # type: ignore[arg-type]
+                category_id=form_int(values["category_id"], "category", "产品类别"),
                 gtin=values["gtin"] or None, packaging=packaging, description=values["description"])
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="product", values=values, error=error)

@@ -119,8 +119,8 @@ def submit_report(request: Request[Any, Any, Any], path: FromPath[str], data: Fo
     The verdict stored is the one the reporter was shown, which the form carries from the
     answer page: verifying again here would count the report as one more query of the code.
     """
-    code, report = _split(path)
-    if not report:
+    code, is_report = _split(path)
+    if not is_report:
         raise NotFoundException()
     values = {name: (data.get(name) or "") for name in REPORT_FIELDS}
     values["code"] = values["code"] or code

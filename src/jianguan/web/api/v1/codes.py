@@ -241,12 +241,12 @@ def label_sheet_response(request: Request[Any, Any, Any], principal: Principal, 
               for code in run.codes)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the stream closes it
     try:
-        render_label_sheet(labels, out=spool, title=run.title)  # type: ignore[arg-type]
+        render_label_sheet(labels, out=spool, title=run.title)
     except BaseException:
         spool.close()
         raise
     filename = f"jianguan-batch-{batch_id}-labels-{offset + 1}-{offset + len(run.codes)}.pdf"
-    return Stream(_spooled_chunks(spool), media_type="application/pdf",  # type: ignore[arg-type]
+    return Stream(_spooled_chunks(spool), media_type="application/pdf",
                   headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
@@ -285,7 +285,7 @@ def activate(request: Request[Any, Any, Any], batch_id: FromPath[int],
         created = activations.activate(
             session, actor=actor_for(request, principal), principal=principal, batch_id=batch_id,
             data=activations.ProductionData(data.lot, data.production_date, data.expiry_date, data.inspection_record),
-            offsets=[tuple(r) for r in data.ranges] if data.ranges is not None else None,  # type: ignore[misc]
+            offsets=data.ranges,
             codes=data.codes)
         batch = lookup.get_batch(session, principal=principal, batch_id=batch_id)
         return {"activations": [activation_json(a, batch.serial_start) for a in created],

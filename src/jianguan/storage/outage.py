@@ -37,7 +37,7 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     return (exceptions.ConnectionError, exceptions.TimeoutError)
 
 
-_DRIVER_OUTAGES = (sqlite3.OperationalError, *_psycopg_errors())
+_DRIVER_OUTAGES: tuple[type[BaseException], ...] = (sqlite3.OperationalError, *_psycopg_errors())
 _STORE_OUTAGES = _redis_errors()
 
 

@@ -26,7 +26,7 @@ from jianguan.audit.models import AuditRecord
 from jianguan.codes.models import Activation, CodeBatch, CodeRequest
 from jianguan.config import Settings
 from jianguan.demo.seed import ENTERPRISES
-from jianguan.enterprises.models import Enterprise
+from jianguan.enterprises.models import Enterprise, Qualification
 from jianguan.merchants.models import Merchant
 from jianguan.printers.models import Printer
 from jianguan.storage import make_engine, reading, session_factory
@@ -106,17 +106,19 @@ def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
         merchant_id = session.scalar(select(Merchant.id).where(Merchant.name == "河北农资连锁有限公司"))
         huayin = session.scalar(select(Printer.id).where(Printer.name == "石家庄华印票证印刷有限公司"))
         packed = session.scalars(select(Packing).order_by(Packing.container_serial, Packing.serial).limit(2)).all()
+        qualification = session.scalar(select(func.min(Qualification.id)).where(Qualification.enterprise_id == zhenwei))
     engine.dispose()
     yield {
         "ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
                 "request_id": request.id, "api_key_id": key.id, "user_id": 1, "category_id": 1,
                 "terminal_id": terminal.id, "printer_id": printer_id, "merchant_id": merchant_id,
-                "code": live.seed.samples["case"][0]},
+                "code": live.seed.samples["case"][0], "product_id": batch.product_id,
+                "qualification_id": qualification},
         # The matrix's targets: the same objects, and the real printer.
         "matrix_ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
                        "request_id": request.id, "api_key_id": key.id, "printer_id": huayin,
                        "merchant_id": merchant_id, "code": live.seed.samples["case"][0],
-                       "product_id": batch.product_id, "packed": len(packed)},
+                       "product_id": batch.product_id, "qualification_id": qualification, "packed": len(packed)},
         "zhenwei_markers": ("珍味", credit_code),
         "outside_luancheng": [e.name for e in ENTERPRISES if e.region != "130111"],
         "names": names,
@@ -167,6 +169,15 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/batches/{batch_id:int}/activations": {"lot": "X", "production_date": "2026-10-01"},
     "/api/v1/activations/{activation_id:int}/withdraw": {"reason": "冒名撤销"},
     "/api/v1/code-requests": {"product_id": 5, "quantity": 10},
+    "/api/v1/products/{product_id:int}": {"name": "冒名产品", "gtin": ""},
+    "/api/v1/printers/{printer_id:int}/filing": {"filing_number": "冒名备案", "valid_until": "2099-12-31"},
+    "/api/v1/printers/{printer_id:int}/filing/revoke": {"reason": "冒名撤销"},
+    "/api/v1/enterprises/{enterprise_id:int}/quota": {"monthly_code_quota": 0},
+    "/manage/enterprises/{enterprise_id:int}/quota": {"monthly_code_quota": "0"},
+    "/manage/enterprises/{enterprise_id:int}/products/{product_id:int}": {
+        "name": "冒名产品", "specification": "1 kg", "category_id": "1", "gtin": ""},
+    "/manage/printers/{printer_id:int}/filing": {"filing_number": "冒名备案", "valid_until": "2099-12-31"},
+    "/manage/printers/{printer_id:int}/filing/revoke": {"reason": "冒名撤销"},
     "/manage/enterprises/{enterprise_id:int}/qualifications": {
         "kind": "production_licence", "number": "XK-1", "valid_from": "2020-01-01"},
     "/manage/enterprises/{enterprise_id:int}/products": {

@@ -272,3 +272,213 @@ def test_operator_pages_refuse_others(live: LiveServer, operator: httpx.Client) 
     with live.client() as anonymous:
         response = anonymous.get("/manage/catalogue")
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def _printer(operator: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    body = {"credit_code": credit_code(), "name": "备案测试印务" + _suffix(), "region_code": "440305",
+            "filing_number": "印备-" + _suffix(), "filing_valid_until": "2099-12-31", **overrides}
+    response = operator.post("/api/v1/printers", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_the_operator_renews_and_revokes_a_filing_over_the_api(live: LiveServer, operator: httpx.Client) -> None:
+    printer, other = _printer(operator), _printer(operator)
+    filing = f"/api/v1/printers/{printer['id']}/filing"
+    with live.client() as anonymous:
+        def public() -> set[int]:
+            return {p["id"] for p in anonymous.get("/api/v1/printers").json()}
+
+        assert printer["id"] in public()
+        revoked = operator.post(filing + "/revoke", json={"reason": "承印资质被吊销"})
+        assert revoked.status_code == 200, revoked.text
+        body = revoked.json()
+        assert body["filing_revoked_reason"] == "承印资质被吊销" and body["filing_revoked_at"]
+        assert body["filing_valid_today"] is False and body["filing_number"] == printer["filing_number"]
+        assert printer["id"] not in public()
+        again = operator.post(filing + "/revoke", json={"reason": "再撤销"})
+        assert again.status_code == 409 and again.json()["error"]["code"] == "no_valid_filing"
+        assert "已被撤销" in again.json()["error"]["message_zh"]
+
+        for body, status, code in (
+            ({"filing_number": other["filing_number"], "valid_until": "2099-01-01"}, 409, "duplicate_filing"),
+            ({"filing_number": "印备-新", "valid_until": "2001-01-01"}, 400, "date_in_past"),
+            ({"filing_number": "", "valid_until": "2099-01-01"}, 400, "missing_field"),
+            ({"filing_number": "印备-新"}, 400, "validation_failed"),
+        ):
+            refused = operator.post(filing, json=body)
+            assert refused.status_code == status, (body, refused.text)
+            assert refused.json()["error"]["code"] == code and refused.json()["error"]["message_zh"]
+        assert printer["id"] not in public()
+        renewed = operator.post(filing, json={"filing_number": printer["filing_number"], "valid_until": "2030-06-30"})
+        assert renewed.status_code == 200, renewed.text
+        assert renewed.json()["filing_valid_until"] == "2030-06-30" and renewed.json()["filing_revoked_at"] is None
+        assert printer["id"] in public()
+    assert operator.post("/api/v1/printers/999999/filing/revoke", json={"reason": "x"}).status_code == 404
+    huayin = live.login("huayin")
+    assert huayin.post(filing + "/revoke", json={"reason": "x"}).status_code == 403
+    assert huayin.post(filing, json={"filing_number": "x", "valid_until": "2099-01-01"}).status_code == 403
+
+
+def test_the_filing_forms_on_the_printer_page(live: LiveServer, operator: httpx.Client) -> None:
+    printer = _printer(operator)
+    page_url = f"/manage/printers/{printer['id']}"
+    page = operator.get(page_url)
+    assert page.status_code == 200 and "备案续期" in page.text and "撤销备案" in page.text
+    csrf = operator.cookies["jg_csrf"]
+    # A refusal is shown on the page, in the visitor's language, with the refusal's status.
+    missing = operator.post(page_url + "/filing/revoke", data={"csrf_token": csrf, "reason": " "})
+    assert missing.status_code == 400 and "请填写撤销备案的理由" in missing.text
+    revoked = operator.post(page_url + "/filing/revoke", data={"csrf_token": csrf, "reason": "抽检发现漏码"})
+    assert revoked.status_code == 303
+    revoked_badge = '<span class="badge bad">已撤销'
+    page = operator.get(page_url).text
+    assert revoked_badge in page and "抽检发现漏码" in page
+    listing = operator.get("/manage/printers").text
+    row = listing[listing.index(printer["name"]):]
+    assert revoked_badge in row[:row.index("</tr>")] and "抽检发现漏码" in row[:row.index("</tr>")]
+    conflict = operator.post(page_url + "/filing/revoke", data={"csrf_token": csrf, "reason": "再撤销"})
+    assert conflict.status_code == 409 and "没有可撤销的有效备案" in conflict.text
+    past = operator.post(page_url + "/filing", data={"csrf_token": csrf, "filing_number": printer["filing_number"],
+                                                     "valid_until": "2001-01-01"})
+    assert past.status_code == 400 and "不能早于今天" in past.text
+    assert 'value="2001-01-01"' in past.text  # what was typed stays in the form
+    renewed = operator.post(page_url + "/filing", data={"csrf_token": csrf, "filing_number": "印备-续" + _suffix(),
+                                                        "valid_until": "2031-01-31"})
+    assert renewed.status_code == 303
+    page = operator.get(page_url).text
+    assert revoked_badge not in page and "2031-01-31" in page
+    english = operator.post(page_url + "/filing/revoke?lang=en", data={"csrf_token": csrf, "reason": ""})
+    assert english.status_code == 400 and "Say why the filing is revoked" in english.text
+    # Without the CSRF token nothing happens.
+    assert operator.post(page_url + "/filing/revoke", data={"reason": "x"},
+                         headers={"X-CSRF-Token": ""}).status_code == 403
+    # The printer's own staff see their record, without the operator's forms.
+    huayin = live.login("huayin")
+    own = huayin.get("/manage/printers/1")
+    assert own.status_code == 200 and "冀监码印备" in own.text and "备案续期" not in own.text
+    assert huayin.post("/manage/printers/1/filing/revoke",
+                       data={"csrf_token": huayin.cookies["jg_csrf"], "reason": "x"}).status_code == 403
+
+
+def test_the_operator_sets_the_monthly_quota(live: LiveServer, operator: httpx.Client) -> None:
+    enterprise = _enterprise(operator)
+    assert enterprise["monthly_code_quota"] == 1_000_000
+    url = f"/api/v1/enterprises/{enterprise['id']}/quota"
+    changed = operator.post(url, json={"monthly_code_quota": 5000})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["monthly_code_quota"] == 5000
+    assert operator.get(f"/api/v1/manage/enterprises/{enterprise['id']}").json()["monthly_code_quota"] == 5000
+    for value in (-1, 10**12 + 1, True, "5000", 1.5, None):
+        refused = operator.post(url, json={"monthly_code_quota": value})
+        assert refused.status_code == 400, (value, refused.text)
+        assert refused.json()["error"]["message_zh"]
+    assert operator.post(url, json={}).status_code == 400
+    assert operator.post("/api/v1/enterprises/99999999/quota", json={"monthly_code_quota": 1}).status_code == 404
+    maker = _user(live, operator, f"quota{_suffix()}", role="manufacturer", enterprise_id=enterprise["id"])
+    assert maker.post(url, json={"monthly_code_quota": 10**12}).status_code == 403
+    # The page shows the quota and this month's codes to the enterprise; only the operator gets the form.
+    own = maker.get(f"/manage/enterprises/{enterprise['id']}").text
+    assert "5,000" in own and "本月已发码" in own and "/quota" not in own
+    maker.close()
+
+    page_url = f"/manage/enterprises/{enterprise['id']}"
+    csrf = operator.cookies["jg_csrf"]
+    for value, text in (("很多", "月度发码配额应为数字"), ("1000000000001", "0 至 1,000,000,000,000"),
+                        ("", "请填写月度发码配额")):
+        refused = operator.post(page_url + "/quota", data={"csrf_token": csrf, "monthly_code_quota": value})
+        assert refused.status_code == 400 and text in refused.text, (value, refused.text[-2000:])
+    accepted = operator.post(page_url + "/quota", data={"csrf_token": csrf, "monthly_code_quota": "2,000"})
+    assert accepted.status_code == 303
+    page = operator.get(page_url).text
+    assert "2,000" in page and 'name="monthly_code_quota"' in page
+    assert operator.get(f"/api/v1/manage/enterprises/{enterprise['id']}").json()["monthly_code_quota"] == 2000
+    english = operator.post(page_url + "/quota?lang=en", data={"csrf_token": csrf, "monthly_code_quota": "²"})
+    assert english.status_code == 400 and "must be a number" in english.text
+
+
+def test_products_are_edited_and_qualifications_removed(live: LiveServer, operator: httpx.Client) -> None:
+    own, other = _enterprise(operator), _enterprise(operator)
+    maker = _user(live, operator, f"edit{_suffix()}", role="manufacturer", enterprise_id=own["id"])
+    stranger = _user(live, operator, f"strange{_suffix()}", role="manufacturer", enterprise_id=other["id"])
+    category = own["category"]["id"]
+    gtin = gtin13()
+    product = maker.post(f"/api/v1/enterprises/{own['id']}/products", json={
+        "name": "电饭煲", "specification": "3L", "category_id": category, "gtin": gtin,
+        "packaging": [{"level": "item"}, {"level": "case", "units_of_lower_level": 4}]}).json()
+    qualification = maker.post(f"/api/v1/enterprises/{own['id']}/qualifications", json={
+        "kind": "production_licence", "number": "XK-" + _suffix(), "valid_from": "2020-01-01"}).json()
+
+    # Another enterprise's manufacturer is told there is no such product or qualification.
+    assert stranger.patch(f"/api/v1/products/{product['id']}", json={"name": "冒名"}).status_code == 404
+    assert stranger.delete(f"/api/v1/qualifications/{qualification['id']}").status_code == 404
+    assert operator.patch("/api/v1/products/99999999", json={"name": "x"}).status_code == 404
+    regulator = _user(live, operator, f"preg{_suffix()}", role="regulator", region_code="440305", agency="quality")
+    assert regulator.patch(f"/api/v1/products/{product['id']}", json={"name": "x"}).status_code == 403
+
+    changed = maker.patch(f"/api/v1/products/{product['id']}", json={
+        "name": "智能电饭煲", "gtin": "", "packaging": [{"level": "item"}, {"level": "pallet", "units_of_lower_level": 60}]})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["name"], body["specification"], body["gtin"]) == ("智能电饭煲", "3L", None)
+    assert body["packaging"] == [{"level": "item", "units_of_lower_level": 1},
+                                 {"level": "pallet", "units_of_lower_level": 60}]
+    bad = maker.patch(f"/api/v1/products/{product['id']}", json={"name": ""})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "missing_field"
+    assert maker.patch(f"/api/v1/products/{product['id']}", json={"colour": "red"}).status_code == 400
+    by_operator = operator.patch(f"/api/v1/products/{product['id']}", json={"description": "运营中心补充说明"})
+    assert by_operator.status_code == 200 and by_operator.json()["name"] == "智能电饭煲"
+
+    removed = maker.delete(f"/api/v1/qualifications/{qualification['id']}")
+    assert removed.status_code == 204 and removed.content == b""
+    assert maker.delete(f"/api/v1/qualifications/{qualification['id']}").status_code == 404
+    assert maker.get(f"/api/v1/manage/enterprises/{own['id']}").json()["qualifications"] == []
+    for client in (maker, stranger, regulator):
+        client.close()
+
+
+def test_the_product_and_qualification_forms_on_the_enterprise_page(live: LiveServer, operator: httpx.Client) -> None:
+    own, other = _enterprise(operator), _enterprise(operator)
+    maker = _user(live, operator, f"form{_suffix()}", role="manufacturer", enterprise_id=own["id"])
+    category = str(own["category"]["id"])
+    product = maker.post(f"/api/v1/enterprises/{own['id']}/products", json={
+        "name": "电暖器", "specification": "2000W", "category_id": int(category)}).json()
+    other_product = operator.post(f"/api/v1/enterprises/{other['id']}/products", json={
+        "name": "别家产品", "specification": "1", "category_id": int(category)}).json()
+    qualification = maker.post(f"/api/v1/enterprises/{own['id']}/qualifications", json={
+        "kind": "china_top_brand", "number": "MP-" + _suffix(), "valid_from": "2020-01-01"}).json()
+    page_url = f"/manage/enterprises/{own['id']}"
+    page = maker.get(page_url).text
+    assert f'action="{page_url}/products/{product["id"]}"' in page
+    assert f'action="{page_url}/qualifications/{qualification["id"]}/remove"' in page
+    csrf = maker.cookies["jg_csrf"]
+    form = {"csrf_token": csrf, "name": "电暖器 Pro", "specification": "2200W", "category_id": category,
+            "gtin": "123", "case_units": "2", "pallet_units": "", "description": "新款"}
+    refused = maker.post(f"{page_url}/products/{product['id']}", data=form)
+    assert refused.status_code == 400 and "GTIN" in refused.text
+    assert 'value="电暖器 Pro"' in refused.text and "<details open>" in refused.text
+    accepted = maker.post(f"{page_url}/products/{product['id']}", data={**form, "gtin": ""})
+    assert accepted.status_code == 303 and accepted.headers["location"].endswith(f"#product-{product['id']}")
+    stored = maker.get(f"/api/v1/enterprises/{own['id']}/products").json()[0]
+    assert (stored["name"], stored["specification"], stored["description"]) == ("电暖器 Pro", "2200W", "新款")
+    assert stored["packaging"][1] == {"level": "case", "units_of_lower_level": 2}
+    # Another enterprise's product, even under this enterprise's address, is not found.
+    crossed = maker.post(f"{page_url}/products/{other_product['id']}", data=form)
+    assert crossed.status_code == 404 and "别家产品" not in crossed.text
+    crossed = operator.post(f"{page_url}/products/{other_product['id']}", data={**form, "csrf_token":
+                                                                                operator.cookies["jg_csrf"]})
+    assert crossed.status_code == 404
+    assert operator.get(f"/api/v1/enterprises/{other['id']}/products").json()[0]["name"] == "别家产品"
+    outsider = _user(live, operator, f"outs{_suffix()}", role="manufacturer", enterprise_id=other["id"])
+    assert outsider.post(f"{page_url}/products/{product['id']}",
+                         data={**form, "csrf_token": outsider.cookies["jg_csrf"]}).status_code == 404
+    assert outsider.post(f"{page_url}/qualifications/{qualification['id']}/remove",
+                         data={"csrf_token": outsider.cookies["jg_csrf"]}).status_code == 404
+
+    removed = maker.post(f"{page_url}/qualifications/{qualification['id']}/remove", data={"csrf_token": csrf})
+    assert removed.status_code == 303
+    assert qualification["number"] not in maker.get(page_url).text
+    gone = maker.post(f"{page_url}/qualifications/{qualification['id']}/remove?lang=en", data={"csrf_token": csrf})
+    assert gone.status_code == 404 and f"No qualification {qualification['id']}" in gone.text
+    for client in (maker, outsider):
+        client.close()

@@ -14,6 +14,7 @@ from jianguan.accounts.principal import Principal
 from jianguan.audit.models import AuditRecord
 from jianguan.catalogue.models import Agency
 from jianguan.catalogue.services import get_category_by_code, update_category
+from jianguan.codes import issue as issuing
 from jianguan.enterprises import directory, enrolment
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import Enterprise, Product, ProductPackaging, Qualification
@@ -26,6 +27,8 @@ from tests.functional.registry_data import (
     credit_code,
     enterprise_fields,
     gtin13,
+    make_enterprise,
+    make_product,
     manufacturer,
     register,
     regulator,
@@ -371,3 +374,94 @@ def test_the_funnel_only_runs_forward(session: Session) -> None:
     counts = enrolment.enrolment_progress(session, principal=OPERATOR, region_code="440305")["totals"]
     assert counts["signed"] >= counts["credentials_issued"] >= counts["codes_issued"] >= counts["activated"]
     assert enterprise.stage.value == "codes_issued"
+
+
+def test_the_operator_sets_the_monthly_quota(session: Session) -> None:
+    enterprise = make_enterprise(session)
+    product = make_product(session, enterprise.id)
+    session.commit()
+    assert enterprise.monthly_code_quota == 1_000_000
+    enterprises.set_monthly_quota(session, actor=ACTOR, enterprise_id=enterprise.id, quota=50)
+    session.commit()
+    assert session.get(Enterprise, enterprise.id).monthly_code_quota == 50
+    record = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+    assert record is not None and record.action == "enterprise:quota:changed"
+    assert (record.target_id, record.before, record.after) == (
+        str(enterprise.id), {"monthly_code_quota": 1_000_000}, {"monthly_code_quota": 50})
+    # The quota is the one request_codes checks: 60 codes now wait for the operator, 50 do not.
+    waiting = issuing.request_codes(session, actor=ACTOR, principal=manufacturer(enterprise.id),
+                                    product_id=product.id, quantity=60)
+    assert waiting.batch is None and waiting.request.status == "pending"
+    assert issuing.request_codes(session, actor=ACTOR, principal=manufacturer(enterprise.id), product_id=product.id,
+                                 quantity=50).batch is not None
+    session.commit()
+    # The same value again changes nothing; the bounds are accepted.
+    audited = counts(session, Enterprise)
+    enterprises.set_monthly_quota(session, actor=ACTOR, enterprise_id=enterprise.id, quota=50)
+    session.commit()
+    assert counts(session, Enterprise) == audited
+    for quota in (0, 10**12):
+        assert enterprises.set_monthly_quota(session, actor=ACTOR, enterprise_id=enterprise.id,
+                                             quota=quota).monthly_code_quota == quota
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    ("quota", "error", "code"),
+    [(-1, ValidationFailed, "invalid_quota"), (10**12 + 1, ValidationFailed, "invalid_quota"),
+     (True, ValidationFailed, "invalid_quota"), ("500", ValidationFailed, "invalid_quota"),
+     (12.0, ValidationFailed, "invalid_quota"), (None, ValidationFailed, "missing_field")],
+)
+def test_a_bad_quota_is_refused_and_changes_nothing(session: Session, quota: object, error: type[DomainError],
+                                                    code: str) -> None:
+    enterprise = make_enterprise(session)
+    session.commit()
+    before = counts(session, Enterprise)
+    with pytest.raises(error) as caught:
+        enterprises.set_monthly_quota(session, actor=ACTOR, enterprise_id=enterprise.id, quota=quota)  # type: ignore[arg-type]
+    session.rollback()
+    assert caught.value.code == code
+    assert caught.value.message and caught.value.message_zh and caught.value.message != caught.value.message_zh
+    assert counts(session, Enterprise) == before
+    assert session.get(Enterprise, enterprise.id).monthly_code_quota == 1_000_000
+
+
+def test_quota_of_an_unknown_enterprise_is_not_found(session: Session) -> None:
+    with pytest.raises(NotFound):
+        enterprises.set_monthly_quota(session, actor=ACTOR, enterprise_id=10**9, quota=5)
+
+
+def test_products_and_qualifications_of_another_enterprise_are_not_found(session: Session) -> None:
+    """A manufacturer, or an address naming another enterprise, reaches no product or qualification
+    of another enterprise: NotFound, and nothing changes."""
+    own, other = register(session), register(session)
+    product = make_product(session, own.id)
+    qualification = enterprises.add_qualification(session, actor=ACTOR, principal=OPERATOR, enterprise_id=own.id,
+                                                  kind="china_top_brand", number="2007-009",
+                                                  valid_from=dt.date(2007, 1, 1))
+    session.commit()
+    before = counts(session, Product, Qualification)
+    for principal, enterprise_id in ((manufacturer(other.id), None), (manufacturer(other.id), other.id),
+                                     (OPERATOR, other.id)):
+        with pytest.raises(NotFound):
+            enterprises.update_product(session, actor=ACTOR, principal=principal, product_id=product.id,
+                                       name="冒名", enterprise_id=enterprise_id)
+        with pytest.raises(NotFound):
+            enterprises.remove_qualification(session, actor=ACTOR, principal=principal,
+                                             qualification_id=qualification.id, enterprise_id=enterprise_id)
+        session.rollback()
+    with pytest.raises(PermissionDenied):
+        enterprises.update_product(session, actor=ACTOR, principal=regulator(session, "440305", Agency.QUALITY),
+                                   product_id=product.id, name="冒名")
+    session.rollback()
+    assert counts(session, Product, Qualification) == before
+    assert session.get(Product, product.id).name != "冒名"
+    # The enterprise's own staff, on its own address, change both.
+    enterprises.update_product(session, actor=ACTOR, principal=manufacturer(own.id), product_id=product.id,
+                               name="改名产品", enterprise_id=own.id)
+    enterprises.remove_qualification(session, actor=ACTOR, principal=manufacturer(own.id),
+                                     qualification_id=qualification.id, enterprise_id=own.id)
+    session.commit()
+    assert session.get(Product, product.id).name == "改名产品"
+    assert session.get(Qualification, qualification.id) is None
+    assert _actions(session)[-2:] == ["enterprise:product:updated", "enterprise:qualification:removed"]

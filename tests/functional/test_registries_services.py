@@ -8,16 +8,28 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jianguan import timezone
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.models import AuditRecord
 from jianguan.catalogue.models import Agency
+from jianguan.codes import issue as issuing
 from jianguan.errors import Conflict, NotFound, ValidationFailed
 from jianguan.merchants import services as merchants
 from jianguan.merchants.models import Merchant
 from jianguan.printers import services as printers
 from jianguan.printers.models import Printer
-from tests.functional.registry_data import ACTOR, OPERATOR, counts, credit_code, regulator
+from tests.functional.registry_data import (
+    ACTOR,
+    OPERATOR,
+    counts,
+    credit_code,
+    make_enterprise,
+    make_printer,
+    make_product,
+    manufacturer,
+    regulator,
+)
 
 
 def test_register_and_list_printers(session: Session) -> None:
@@ -102,3 +114,121 @@ def test_merchants_and_their_scope(session: Session) -> None:
             merchants.register_merchant(session, actor=ACTOR, **fields)  # type: ignore[arg-type]  # values wrong on purpose
         session.rollback()
     assert counts(session, Merchant) == before
+
+
+def _filing_records(session: Session) -> list[AuditRecord]:
+    return list(session.scalars(select(AuditRecord).where(AuditRecord.action.like("printer:filing:%"))
+                                .order_by(AuditRecord.id)))
+
+
+def test_a_revoked_filing_cannot_be_named_until_it_is_renewed(session: Session) -> None:
+    today = timezone.today()
+    printer = make_printer(session, filing_valid_until=today + dt.timedelta(days=30))
+    maker = make_enterprise(session)
+    product = make_product(session, maker.id)
+    session.commit()
+    number = printer.filing_number
+
+    printers.revoke_filing(session, actor=ACTOR, printer_id=printer.id, reason="  伪造承印记录  ")
+    session.commit()
+    assert printer.filing_revoked and printer.filing_revoked_reason == "伪造承印记录"
+    assert printer.filing_number == number  # the number stays on the record, marked revoked
+    assert not printer.filing_valid_on(today)
+    # The one rule: the printer leaves the list a manufacturer chooses from, and naming it is refused.
+    assert printer.id not in {p.id for p in printers.list_printers(session, valid_on=today)}
+    with pytest.raises(ValidationFailed) as refused:
+        printers.usable_printer(session, printer.id)
+    assert refused.value.code == "printer_not_filed"
+    with pytest.raises(ValidationFailed) as refused:
+        issuing.request_codes(session, actor=ACTOR, principal=manufacturer(maker.id), product_id=product.id,
+                              quantity=10, printer_id=printer.id)
+    assert refused.value.code == "printer_not_filed"
+    session.rollback()
+    revoked = _filing_records(session)[-1]
+    assert revoked.action == "printer:filing:revoked" and revoked.target_id == str(printer.id)
+    assert revoked.before["filing_revoked_at"] is None and revoked.before["filing_number"] == number
+    assert revoked.after["filing_revoked_reason"] == "伪造承印记录" and revoked.after["filing_revoked_at"]
+
+    # Renewing (a new number this time) lifts the revocation.
+    until = today + dt.timedelta(days=365)
+    printers.renew_filing(session, actor=ACTOR, printer_id=printer.id, filing_number=" 冀监码印备〔2026〕001 号 ",
+                          valid_until=until)
+    session.commit()
+    assert (printer.filing_number, printer.filing_valid_until) == ("冀监码印备〔2026〕001 号", until)
+    assert printer.filing_revoked_at is None and printer.filing_revoked_reason is None
+    assert printers.usable_printer(session, printer.id) is printer
+    renewed = _filing_records(session)[-1]
+    assert renewed.action == "printer:filing:renewed"
+    assert renewed.before["filing_number"] == number and renewed.before["filing_revoked_reason"] == "伪造承印记录"
+    assert renewed.after == {"filing_number": "冀监码印备〔2026〕001 号", "filing_valid_until": until.isoformat(),
+                             "filing_revoked_at": None, "filing_revoked_reason": None}
+    # The same filing given again changes nothing; the same number with a later date is a renewal.
+    printers.renew_filing(session, actor=ACTOR, printer_id=printer.id, filing_number="冀监码印备〔2026〕001 号",
+                          valid_until=until)
+    session.commit()
+    assert len(_filing_records(session)) == 2
+    printers.renew_filing(session, actor=ACTOR, printer_id=printer.id, filing_number="冀监码印备〔2026〕001 号",
+                          valid_until=today)
+    session.commit()
+    assert printer.filing_valid_until == today and printer.filing_valid_on(today)
+    assert len(_filing_records(session)) == 3
+
+
+def test_renewal_files_a_printer_registered_without_a_filing(session: Session) -> None:
+    printer = make_printer(session, filing=False)
+    session.commit()
+    assert not printer.filing_valid_on(timezone.today())
+    until = timezone.today() + dt.timedelta(days=10)
+    printers.renew_filing(session, actor=ACTOR, printer_id=printer.id, filing_number="YB-FIRST", valid_until=until)
+    session.commit()
+    assert printer.filing_valid_on(timezone.today())
+    assert _filing_records(session)[-1].before["filing_number"] is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "code"),
+    [
+        ({"renew": {"filing_number": "YB-OTHER"}}, Conflict, "duplicate_filing"),
+        ({"renew": {"filing_number": "  "}}, ValidationFailed, "missing_field"),
+        ({"renew": {"filing_number": "Y" * 65}}, ValidationFailed, "too_long"),
+        ({"renew": {"valid_until": "yesterday"}}, ValidationFailed, "date_in_past"),
+        ({"renew": {"valid_until": None}}, ValidationFailed, "missing_field"),
+        ({"renew": {"printer_id": 0}}, NotFound, "unknown_printer"),
+        ({"revoke": {"reason": " "}}, ValidationFailed, "missing_field"),
+        ({"revoke": {"reason": "理" * 501}}, ValidationFailed, "too_long"),
+        ({"revoke": {"printer_id": 0}}, NotFound, "unknown_printer"),
+        ({"revoke": {"printer_id": "expired"}}, Conflict, "no_valid_filing"),
+        ({"revoke": {"printer_id": "unfiled"}}, Conflict, "no_valid_filing"),
+        ({"revoke": {"printer_id": "revoked"}}, Conflict, "no_valid_filing"),
+    ],
+)
+def test_bad_filing_changes_are_refused_and_change_nothing(session: Session, call: dict[str, dict[str, object]],
+                                                          error: type, code: str) -> None:
+    today = timezone.today()
+    printer = make_printer(session)
+    other = make_printer(session)
+    other.filing_number = "YB-OTHER"
+    ids = {"expired": make_printer(session, filing_valid_until=today - dt.timedelta(days=1)).id,
+           "unfiled": make_printer(session, filing=False).id, "revoked": make_printer(session).id}
+    printers.revoke_filing(session, actor=ACTOR, printer_id=ids["revoked"], reason="已撤销")
+    session.commit()
+    before = counts(session, Printer)
+    filing = [(p.id, p.filing_number, p.filing_valid_until, p.filing_revoked_at)
+              for p in session.scalars(select(Printer).order_by(Printer.id))]
+    (kind, overrides), = call.items()
+    fields: dict[str, object] = {"printer_id": printer.id, **overrides}
+    fields["printer_id"] = ids.get(fields["printer_id"], fields["printer_id"])  # type: ignore[call-overload]
+    with pytest.raises(error) as caught:
+        if kind == "renew":
+            fields = {"filing_number": "YB-NEW", "valid_until": today + dt.timedelta(days=1), **fields}
+            if fields["valid_until"] == "yesterday":
+                fields["valid_until"] = today - dt.timedelta(days=1)
+            printers.renew_filing(session, actor=ACTOR, **fields)  # type: ignore[arg-type]
+        else:
+            printers.revoke_filing(session, actor=ACTOR, **{"reason": "理由", **fields})  # type: ignore[arg-type]
+    session.rollback()
+    assert caught.value.code == code
+    assert caught.value.message and caught.value.message_zh and caught.value.message != caught.value.message_zh
+    assert counts(session, Printer) == before
+    assert filing == [(p.id, p.filing_number, p.filing_valid_until, p.filing_revoked_at)
+                      for p in session.scalars(select(Printer).order_by(Printer.id))]

@@ -295,6 +295,39 @@ def sign_enterprise(session: Session, *, actor: Actor, enterprise_id: int, signe
     return enterprise
 
 
+MONTHLY_QUOTA_MAX = 10**12
+
+
+def set_monthly_quota(session: Session, *, actor: Actor, enterprise_id: int, quota: int) -> Enterprise:
+    """Set how many codes the enterprise may be issued in a calendar month without an operator's
+    approval (operator): a whole number from 0 (every request waits) to 10^12. The same value
+    again changes nothing.
+
+    The enterprise's row is locked as ``codes.issue.request_codes`` locks it, so a request that
+    is checking the quota finishes against the old value or starts against the new one.
+    """
+    if quota is None:
+        raise ValidationFailed("The monthly code quota is required.", "请填写月度发码配额。", code="missing_field",
+                               field="monthly_code_quota")
+    if isinstance(quota, bool) or not isinstance(quota, int) or not 0 <= quota <= MONTHLY_QUOTA_MAX:
+        raise ValidationFailed(
+            f"The monthly code quota is a whole number from 0 to {MONTHLY_QUOTA_MAX:,}; got {quota!r}.",
+            f"月度发码配额应为 0 至 {MONTHLY_QUOTA_MAX:,} 之间的整数，收到 {quota!r}。",
+            code="invalid_quota", field="monthly_code_quota")
+    enterprise = session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    if enterprise is None:
+        raise NotFound(f"No enterprise {enterprise_id}.", f"企业 {enterprise_id} 不存在。")
+    if enterprise.monthly_code_quota == quota:
+        return enterprise
+    before = {"monthly_code_quota": enterprise.monthly_code_quota}
+    enterprise.monthly_code_quota = quota
+    session.flush()
+    record(session, actor=actor, action="enterprise:quota:changed", target_type="enterprise",
+           target_id=enterprise.id, before=before, after={"monthly_code_quota": quota})
+    return enterprise
+
+
 # --- qualifications -----------------------------------------------------------------------
 
 
@@ -345,10 +378,15 @@ def add_qualification(
     return qualification
 
 
-def remove_qualification(session: Session, *, actor: Actor, principal: Principal, qualification_id: int) -> None:
-    """Remove a qualification recorded in error or withdrawn (operator, or the enterprise itself)."""
+def remove_qualification(session: Session, *, actor: Actor, principal: Principal, qualification_id: int,
+                         enterprise_id: int | None = None) -> None:
+    """Remove a qualification recorded in error or withdrawn (operator, or the enterprise itself).
+
+    ``enterprise_id``, when the caller names one (a page's address does), must be the
+    qualification's: another enterprise's is NotFound, as it is for a manufacturer not its own.
+    """
     qualification = session.get(Qualification, qualification_id)
-    if qualification is None:
+    if qualification is None or enterprise_id not in (None, qualification.enterprise_id):
         raise NotFound(f"No qualification {qualification_id}.", f"资质 {qualification_id} 不存在。")
     try:
         editable_enterprise(session, principal, qualification.enterprise_id)
@@ -461,10 +499,15 @@ def update_product(
     gtin: str | None = None,
     packaging: Sequence[tuple[str, int]] | None = None,
     description: str | None = None,
+    enterprise_id: int | None = None,
 ) -> Product:
-    """Change a product (operator, or the enterprise itself). ``gtin=""`` removes the GTIN."""
+    """Change a product (operator, or the enterprise itself). ``gtin=""`` removes the GTIN.
+
+    ``enterprise_id``, when the caller names one (a page's address does), must be the product's:
+    another enterprise's product is NotFound, as it is for a manufacturer not its own.
+    """
     product = session.get(Product, product_id)
-    if product is None:
+    if product is None or enterprise_id not in (None, product.enterprise_id):
         raise NotFound(f"No product {product_id}.", f"产品 {product_id} 不存在。")
     try:
         editable_enterprise(session, principal, product.enterprise_id)

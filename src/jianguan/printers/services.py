@@ -1,14 +1,18 @@
 """Designated printers: registering them and their filing (印刷备案).
 
-A printer may receive code files only while its filing is valid; the public list shows the
-printers a manufacturer may name, so it holds only those.
+A printer may be named for codes only while its filing is valid (``Printer.filing_valid_on``);
+the public list shows the printers a manufacturer may name, so it holds only those. The
+operator renews a filing (a new number or the same one, with a new expiry date) and revokes
+one (with the reason); each is audited with the filing before and after.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jianguan.audit.actions import AuditAction
@@ -17,7 +21,25 @@ from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import Conflict, NotFound, ValidationFailed
 from jianguan.printers.models import Printer
+from jianguan.storage.base import utcnow
 from jianguan.timezone import today
+
+FILING_NUMBER_MAX = 64  # the column's width
+REVOCATION_REASON_MAX = 500
+
+
+def _filing_number(value: str | None) -> str | None:
+    """A filing number as stored: trimmed, None when empty, at most the column's width."""
+    number = (value or "").strip() or None
+    if number is not None and len(number) > FILING_NUMBER_MAX:
+        raise ValidationFailed(f"A filing number is at most {FILING_NUMBER_MAX} characters.",
+                               f"备案编号最多 {FILING_NUMBER_MAX} 个字符。", code="too_long", field="filing_number")
+    return number
+
+
+def _duplicate_filing(number: str) -> Conflict:
+    return Conflict(f"The filing number {number} is already recorded for another printer.",
+                    f"备案编号 {number} 已属于另一家印刷企业。", code="duplicate_filing")
 
 
 def register_printer(
@@ -38,7 +60,7 @@ def register_printer(
         raise ValidationFailed("The printer's name is required.", "请填写印刷企业名称。", code="missing_field",
                                field="name")
     region = registrable_region(session, region_code)
-    filing_number = (filing_number or "").strip() or None
+    filing_number = _filing_number(filing_number)
     if filing_valid_until is not None and filing_number is None:
         raise ValidationFailed("A filing expiry date needs the filing number.", "填写备案有效期时必须同时填写备案编号。",
                                code="missing_field", field="filing_number")
@@ -49,8 +71,7 @@ def register_printer(
         raise Conflict(f"A printer with the credit code {code} is already registered.",
                        f"统一社会信用代码为 {code} 的印刷企业已登记。", code="duplicate_printer")
     if filing_number and session.scalar(select(Printer.id).where(Printer.filing_number == filing_number)):
-        raise Conflict(f"The filing number {filing_number} is already recorded for another printer.",
-                       f"备案编号 {filing_number} 已属于另一家印刷企业。", code="duplicate_filing")
+        raise _duplicate_filing(filing_number)
     printer = Printer(credit_code=code, name=name, region_code=region.code, address=(address or "").strip(),
                       filing_number=filing_number, filing_valid_until=filing_valid_until)
     session.add(printer)
@@ -86,4 +107,87 @@ def get_printer(session: Session, printer_id: int) -> Printer:
     printer = session.get(Printer, printer_id)
     if printer is None:
         raise NotFound(f"No printer {printer_id}.", f"印刷企业 {printer_id} 不存在。", code="unknown_printer")
+    return printer
+
+
+def _filing(printer: Printer) -> dict[str, Any]:
+    """The printer's filing as the audit log records it."""
+    return {"filing_number": printer.filing_number, "filing_valid_until": printer.filing_valid_until,
+            "filing_revoked_at": printer.filing_revoked_at, "filing_revoked_reason": printer.filing_revoked_reason}
+
+
+def _locked_printer(session: Session, printer_id: int) -> Printer:
+    """The printer with its row locked until commit, so two changes of its filing run one after the other."""
+    printer = session.scalar(select(Printer).where(Printer.id == printer_id).with_for_update()
+                             .execution_options(populate_existing=True))
+    if printer is None:
+        raise NotFound(f"No printer {printer_id}.", f"印刷企业 {printer_id} 不存在。", code="unknown_printer")
+    return printer
+
+
+def renew_filing(session: Session, *, actor: Actor, printer_id: int, filing_number: str,
+                 valid_until: dt.date) -> Printer:
+    """Record a printer's filing as renewed (operator): a new number or the same one, valid until
+    ``valid_until`` (today or later). It also files a printer registered without a filing, and
+    restores a revoked one (the revocation is cleared). A number another printer holds is a
+    Conflict; the same filing given again changes nothing.
+    """
+    number = _filing_number(filing_number)
+    if number is None:
+        raise ValidationFailed("The filing number is required.", "请填写备案编号。", code="missing_field",
+                               field="filing_number")
+    if not isinstance(valid_until, dt.date):
+        raise ValidationFailed("The date the filing is valid until is required.", "请填写备案有效期。",
+                               code="missing_field", field="valid_until")
+    if valid_until < today():
+        raise ValidationFailed(f"A renewed filing cannot have expired already ({valid_until.isoformat()}).",
+                               f"续期后的备案有效期（{valid_until.isoformat()}）不能早于今天。",
+                               code="date_in_past", field="valid_until")
+    printer = _locked_printer(session, printer_id)
+    holder = session.scalar(select(Printer.id).where(Printer.filing_number == number))
+    if holder is not None and holder != printer.id:
+        raise _duplicate_filing(number)
+    if (printer.filing_number, printer.filing_valid_until, printer.filing_revoked_at) == (number, valid_until, None):
+        return printer
+    before = _filing(printer)
+    printer.filing_number, printer.filing_valid_until = number, valid_until
+    printer.filing_revoked_at = printer.filing_revoked_reason = None
+    try:
+        with session.begin_nested():  # another printer took the number since the check above
+            session.flush()
+    except IntegrityError:
+        raise _duplicate_filing(number) from None
+    record(session, actor=actor, action="printer:filing:renewed", target_type="printer", target_id=printer.id,
+           before=before, after=_filing(printer))
+    return printer
+
+
+def revoke_filing(session: Session, *, actor: Actor, printer_id: int, reason: str) -> Printer:
+    """Revoke a printer's filing (operator), with the reason: from now on it cannot be named for
+    codes and leaves the public list. Only a filing valid today can be revoked (Conflict
+    otherwise); the number stays on the record, marked revoked, until a renewal.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why the filing is revoked.", "请填写撤销备案的理由。", code="missing_field",
+                               field="reason")
+    if len(reason) > REVOCATION_REASON_MAX:
+        raise ValidationFailed(f"The reason is at most {REVOCATION_REASON_MAX} characters.",
+                               f"撤销理由最多 {REVOCATION_REASON_MAX} 个字符。", code="too_long", field="reason")
+    printer = _locked_printer(session, printer_id)
+    if not printer.filing_valid_on(today()):
+        if printer.filing_revoked:
+            english, chinese = "was revoked already", "已被撤销"
+        elif printer.filing_number is None:
+            english, chinese = "has no filing", "尚未备案"
+        else:
+            english, chinese = "has expired", "已过期"
+        raise Conflict(f"{printer.name} has no valid filing to revoke: its filing {english}.",
+                       f"{printer.name} 没有可撤销的有效备案：其印刷备案{chinese}。", code="no_valid_filing")
+    before = _filing(printer)
+    printer.filing_revoked_at = utcnow()
+    printer.filing_revoked_reason = reason
+    session.flush()
+    record(session, actor=actor, action="printer:filing:revoked", target_type="printer", target_id=printer.id,
+           before=before, after=_filing(printer))
     return printer

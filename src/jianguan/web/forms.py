@@ -19,8 +19,12 @@ def form_int(value: str | None, english: str, chinese: str) -> int | None:
     value = (value or "").strip().replace(",", "").replace("，", "")
     if not value:
         return None
-    if not value.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not value.isdecimal():
         raise ValidationFailed(f"The {english} must be a number.", f"{chinese}应为数字。", code="invalid_number")
+    # No field takes 30 digits, and int() refuses text of more than 4,300.
+    if len(value) > 30:
+        raise ValidationFailed(f"The {english} is too large.", f"{chinese}数值过大。", code="invalid_number")
     return int(value)
 
 

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
 from jianguan.catalogue.services import list_categories
+from jianguan.codes.issue import issued_this_month
 from jianguan.enterprises import broadcasts, directory, enrolment
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import EnrolmentStage, PackagingLevel, QualificationKind
@@ -152,11 +153,12 @@ def _detail_page(request: Request[Any, Any, Any], enterprise_id: int, *, form: s
         region_path = region_tree(session).path_name(enterprise.region_code)
         categories = list_categories(session)
         broadcast = broadcasts.current_broadcast(session, enterprise_id)
+        issued = issued_this_month(session, enterprise_id)
     return Template("manage_enterprise.html", status_code=error.status_code if error else 200, context={
         "enterprise": enterprise, "region_path": region_path, "categories": categories,
         "kinds": list(QualificationKind), "Kind": QualificationKind, "levels": PackagingLevel, "stages": EnrolmentStage,
         "badges": STAGE_BADGES, "today": today(), "form": form, "values": values or {}, "broadcast": broadcast,
-        "broadcast_max": broadcasts.BROADCAST_MAX_CHARS,
+        "broadcast_max": broadcasts.BROADCAST_MAX_CHARS, "issued_this_month": issued,
         "error": message(request, error),
         "can_edit": principal.role is Role.OPERATOR or principal.owns_enterprise(enterprise_id),
         "is_operator": principal.role is Role.OPERATOR,
@@ -209,6 +211,46 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
     return Redirect(f"/manage/enterprises/{enterprise_id}#qualifications", status_code=303)
 
 
+def _form_packaging(values: dict[str, str]) -> list[tuple[str, int]]:
+    """The packaging levels a product form gives: item always, case and pallet when their counts are given."""
+    packaging: list[tuple[str, int]] = [("item", 1)]
+    for level, field in (("case", "case_units"), ("pallet", "pallet_units")):
+        units = form_int(values[field], f"number of units in a {level}", "包装数量")
+        if units is not None:
+            packaging.append((level, units))
+    return packaging
+
+
+@post("/manage/enterprises/{enterprise_id:int}/quota", opt=roles(Role.OPERATOR), include_in_schema=False,
+      sync_to_thread=True)
+def set_quota(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+    """Set the enterprise's monthly code quota from the form."""
+    values = {"monthly_code_quota": (data.get("monthly_code_quota") or "").strip()}
+    try:
+        with transaction(request.app.state.sessions) as session:
+            enterprises.set_monthly_quota(
+                session, actor=actor_for(request, require_principal(request)), enterprise_id=enterprise_id,
+                quota=form_int(values["monthly_code_quota"], "monthly code quota", "月度发码配额"))  # type: ignore[arg-type]
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form="quota", values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#quota", status_code=303)
+
+
+@post("/manage/enterprises/{enterprise_id:int}/qualifications/{qualification_id:int}/remove", opt=OWNERS,
+      include_in_schema=False, sync_to_thread=True)
+def remove_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int],
+                         qualification_id: FromPath[int]) -> Template | Redirect:
+    """Remove a qualification (the operator, or the enterprise's own staff)."""
+    principal = require_principal(request)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            enterprises.remove_qualification(session, actor=actor_for(request, principal), principal=principal,
+                                             qualification_id=qualification_id, enterprise_id=enterprise_id)
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form="qualifications", error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#qualifications", status_code=303)
+
+
 @post("/manage/enterprises/{enterprise_id:int}/products", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
 def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
@@ -216,11 +258,7 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
     principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in PRODUCT_FIELDS}
     try:
-        packaging: list[tuple[str, int]] = [("item", 1)]
-        for level, field in (("case", "case_units"), ("pallet", "pallet_units")):
-            units = form_int(values[field], f"number of units in a {level}", "包装数量")
-            if units is not None:
-                packaging.append((level, units))
+        packaging = _form_packaging(values)
         with transaction(request.app.state.sessions) as session:
             enterprises.add_product(
                 session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
@@ -230,6 +268,27 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="product", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#products", status_code=303)
+
+
+@post("/manage/enterprises/{enterprise_id:int}/products/{product_id:int}", opt=OWNERS, include_in_schema=False,
+      sync_to_thread=True)
+def update_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], product_id: FromPath[int],
+                   data: Form) -> Template | Redirect:
+    """Change a product from its edit form: every field as the form shows it (an empty GTIN
+    removes it, an empty case or pallet count removes that level)."""
+    principal = require_principal(request)
+    values = {name: (data.get(name) or "").strip() for name in PRODUCT_FIELDS}
+    try:
+        packaging = _form_packaging(values)
+        with transaction(request.app.state.sessions) as session:
+            enterprises.update_product(
+                session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
+                enterprise_id=enterprise_id, name=values["name"], specification=values["specification"],
+                category_id=form_int(values["category_id"], "category", "产品类别"), gtin=values["gtin"],
+                packaging=packaging, description=values["description"])
+    except DomainError as error:
+        return _detail_page(request, enterprise_id, form=f"product-{product_id}", values=values, error=error)
+    return Redirect(f"/manage/enterprises/{enterprise_id}#product-{product_id}", status_code=303)
 
 
 @post("/manage/enterprises/{enterprise_id:int}/broadcast", opt=OWNERS, include_in_schema=False,
@@ -259,5 +318,6 @@ def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[
 
 
 router = Router(path="/", route_handlers=[directory_page, directory_entry, manage_enterprises, register_enterprise,
-                                          manage_enterprise, sign_enterprise, add_qualification, add_product,
-                                          post_broadcast, withdraw_broadcast])
+                                          manage_enterprise, sign_enterprise, set_quota, add_qualification,
+                                          remove_qualification, add_product, update_product, post_broadcast,
+                                          withdraw_broadcast])

@@ -159,16 +159,55 @@ def _own_record(request: Request[Any, Any, Any], record_id: int, attribute: str)
     return principal
 
 
-@get("/manage/printers/{printer_id:int}", opt=roles(Role.OPERATOR, Role.PRINTER), include_in_schema=False,
-     sync_to_thread=True)
-def printer_page(request: Request[Any, Any, Any], printer_id: FromPath[int]) -> Template:
-    """One designated printer's record and filing: the operator's view, and the printer's own."""
-    _own_record(request, printer_id, "printer_id")
+def _printer_page(request: Request[Any, Any, Any], printer_id: int, *, form: str = "",
+                  values: dict[str, str] | None = None, error: DomainError | None = None) -> Template:
+    principal = _own_record(request, printer_id, "printer_id")
     with reading(request.app.state.sessions) as session:
         printer = printers.get_printer(session, printer_id)
         region = region_tree(session).require(printer.region_code)
-    return Template("registry_record.html", context={
-        "kind": "printer", "record": printer, "region": region, "today": today()})
+    return Template("registry_record.html", status_code=error.status_code if error else 200, context={
+        "kind": "printer", "record": printer, "region": region, "today": today(),
+        "is_operator": principal.role is Role.OPERATOR, "form": form, "values": values or {},
+        "error": message(request, error)})
+
+
+@get("/manage/printers/{printer_id:int}", opt=roles(Role.OPERATOR, Role.PRINTER), include_in_schema=False,
+     sync_to_thread=True)
+def printer_page(request: Request[Any, Any, Any], printer_id: FromPath[int]) -> Template:
+    """One designated printer's record and filing: the operator's view (with the forms to renew
+    and revoke the filing), and the printer's own."""
+    return _printer_page(request, printer_id)
+
+
+@post("/manage/printers/{printer_id:int}/filing", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def printer_renew_filing(request: Request[Any, Any, Any], printer_id: FromPath[int], data: Form
+                         ) -> Template | Redirect:
+    """Renew the printer's filing from the form (a new number or the same one, and its expiry date)."""
+    values = _values(data, ("filing_number", "valid_until"))
+    try:
+        with transaction(request.app.state.sessions) as session:
+            printers.renew_filing(
+                session, actor=actor_for(request, current_principal(request)), printer_id=printer_id,
+                filing_number=values["filing_number"],
+                valid_until=form_date(values["valid_until"], "filing expiry date", "备案有效期"))  # type: ignore[arg-type]
+    except DomainError as error:
+        return _printer_page(request, printer_id, form="renew", values=values, error=error)
+    return Redirect(f"/manage/printers/{printer_id}#filing", status_code=303)
+
+
+@post("/manage/printers/{printer_id:int}/filing/revoke", opt=OPERATOR, include_in_schema=False,
+      sync_to_thread=True)
+def printer_revoke_filing(request: Request[Any, Any, Any], printer_id: FromPath[int], data: Form
+                          ) -> Template | Redirect:
+    """Revoke the printer's filing from the form, with the reason."""
+    values = {"reason": (data.get("reason") or "").strip()}
+    try:
+        with transaction(request.app.state.sessions) as session:
+            printers.revoke_filing(session, actor=actor_for(request, current_principal(request)),
+                                   printer_id=printer_id, reason=values["reason"])
+    except DomainError as error:
+        return _printer_page(request, printer_id, form="revoke", values=values, error=error)
+    return Redirect(f"/manage/printers/{printer_id}#filing", status_code=303)
 
 
 @get("/manage/merchants/{merchant_id:int}", opt=roles(Role.OPERATOR, Role.REGULATOR, Role.MERCHANT),
@@ -184,5 +223,6 @@ def merchant_page(request: Request[Any, Any, Any], merchant_id: FromPath[int]) -
         "today": today()})
 
 
-router = Router(path="/", route_handlers=[printer_page, merchant_page, catalogue_page, catalogue_create, catalogue_update, printers_page,
+router = Router(path="/", route_handlers=[printer_page, printer_renew_filing, printer_revoke_filing, merchant_page,
+                                          catalogue_page, catalogue_create, catalogue_update, printers_page,
                                           printers_create, merchants_page, merchants_create])

@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Any
 
 import msgspec
-from litestar import Request, Router, get, patch, post
+from litestar import Request, Router, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK
 
 from jianguan.accounts.models import Role
 from jianguan.catalogue.services import get_category_by_code
@@ -49,6 +50,12 @@ class EnterpriseChanges(msgspec.Struct, forbid_unknown_fields=True):
     description: str | None = None
 
 
+class QuotaChange(msgspec.Struct, forbid_unknown_fields=True):
+    # A JSON integer; the service checks it. Typed ``int`` here, the framework's lax decoding
+    # would take "5000" for 5000.
+    monthly_code_quota: Any
+
+
 class Signing(msgspec.Struct, forbid_unknown_fields=True):
     signed_on: dt.date | None = None
 
@@ -73,6 +80,15 @@ class NewProduct(msgspec.Struct, forbid_unknown_fields=True):
     gtin: str | None = None
     packaging: list[PackagingLevelIn] = msgspec.field(default_factory=lambda: [PackagingLevelIn("item", 1)])
     description: str = ""
+
+
+class ProductChanges(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    specification: str | None = None
+    category_id: int | None = None
+    gtin: str | None = None  # "" removes it
+    packaging: list[PackagingLevelIn] | None = None
+    description: str | None = None
 
 
 def qualification_json(qualification: Qualification) -> dict[str, Any]:
@@ -102,6 +118,7 @@ def enterprise_json(enterprise: Enterprise, *, full: bool = False) -> dict[str, 
         "description": enterprise.description, "stage": enterprise.stage.value,
         "signed_on": _day(enterprise.signed_on), "credentials_issued_on": _day(enterprise.credentials_issued_on),
         "codes_issued_on": _day(enterprise.codes_issued_on), "activated_on": _day(enterprise.activated_on),
+        "monthly_code_quota": enterprise.monthly_code_quota,
     }
     if full:
         body["qualifications"] = [qualification_json(q) for q in enterprise.qualifications]
@@ -185,6 +202,18 @@ def sign(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JS
         return enterprise_json(enterprise)
 
 
+@post("/enterprises/{enterprise_id:int}/quota", opt=roles(Role.OPERATOR), sync_to_thread=True,
+      status_code=HTTP_200_OK, summary="Set the monthly code quota / 设置月度发码配额")
+def set_quota(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[QuotaChange]
+              ) -> dict[str, Any]:
+    """Set how many codes the enterprise may be issued a month without approval (0 to 10^12)."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        enterprise = enterprises.set_monthly_quota(session, actor=actor, enterprise_id=enterprise_id,
+                                                   quota=data.monthly_code_quota)
+        return enterprise_json(enterprise)
+
+
 @get("/manage/enterprises", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="The registry in your scope / 管辖范围内的企业")
 def manage_list(
@@ -221,6 +250,17 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
         return qualification_json(qualification)
 
 
+@delete("/qualifications/{qualification_id:int}", opt=OWNERS, sync_to_thread=True,
+        summary="Remove a qualification / 删除资质")
+def remove_qualification(request: Request[Any, Any, Any], qualification_id: FromPath[int]) -> None:
+    """Remove a qualification recorded in error or withdrawn (operator, or the enterprise itself;
+    another enterprise's is 404). Answers 204."""
+    principal = require_principal(request)
+    with transaction(request.app.state.sessions) as session:
+        enterprises.remove_qualification(session, actor=actor_for(request, principal), principal=principal,
+                                         qualification_id=qualification_id)
+
+
 @get("/enterprises/{enterprise_id:int}/products", opt=MANAGERS, sync_to_thread=True,
      summary="An enterprise's products / 企业产品")
 def list_products(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> list[dict[str, Any]]:
@@ -245,6 +285,21 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
         return product_json(product)
 
 
+@patch("/products/{product_id:int}", opt=OWNERS, sync_to_thread=True, summary="Change a product / 修改产品")
+def update_product(request: Request[Any, Any, Any], product_id: FromPath[int], data: JSONBody[ProductChanges]
+                   ) -> dict[str, Any]:
+    """Change a product's name, specification, category, GTIN (``""`` removes it), packaging levels
+    or description; fields left out stay (operator, or the enterprise itself; another's is 404)."""
+    principal = require_principal(request)
+    packaging = None if data.packaging is None else [(p.level, p.units_of_lower_level) for p in data.packaging]
+    with transaction(request.app.state.sessions) as session:
+        product = enterprises.update_product(
+            session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
+            name=data.name, specification=data.specification, category_id=data.category_id, gtin=data.gtin,
+            packaging=packaging, description=data.description)
+        return product_json(product)
+
+
 @get("/enrolment", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="Enrolment progress / 入网进度")
 def enrolment_counts(request: Request[Any, Any, Any], region: FromQuery[str | None] = None) -> dict[str, Any]:
@@ -256,7 +311,8 @@ def enrolment_counts(request: Request[Any, Any, Any], region: FromQuery[str | No
 
 router = Router(
     path="/",
-    route_handlers=[directory_list, directory_entry, register, update, sign, manage_list, manage_detail,
-                    add_qualification, list_products, add_product, enrolment_counts],
+    route_handlers=[directory_list, directory_entry, register, update, set_quota, sign, manage_list, manage_detail,
+                    add_qualification, remove_qualification, list_products, add_product, update_product,
+                    enrolment_counts],
     tags=["enterprises"],
 )

@@ -7,7 +7,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK
 
 from jianguan.accounts.models import Role
 from jianguan.merchants import services as merchants
@@ -28,6 +29,15 @@ class NewPrinter(msgspec.Struct, forbid_unknown_fields=True):
     filing_valid_until: dt.date | None = None
 
 
+class FilingRenewal(msgspec.Struct, forbid_unknown_fields=True):
+    filing_number: str
+    valid_until: dt.date
+
+
+class FilingRevocation(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
 class NewMerchant(msgspec.Struct, forbid_unknown_fields=True):
     credit_code: str
     name: str
@@ -43,7 +53,10 @@ def printer_json(printer: Printer, *, full: bool = False) -> dict[str, Any]:
         "filing_valid_until": printer.filing_valid_until.isoformat() if printer.filing_valid_until else None,
     }
     if full:
-        body.update(credit_code=printer.credit_code, address=printer.address)
+        body.update(credit_code=printer.credit_code, address=printer.address,
+                    filing_valid_today=printer.filing_valid_on(today()),
+                    filing_revoked_at=printer.filing_revoked_at.isoformat() if printer.filing_revoked_at else None,
+                    filing_revoked_reason=printer.filing_revoked_reason)
     return body
 
 
@@ -68,6 +81,31 @@ def register_printer(request: Request[Any, Any, Any], data: JSONBody[NewPrinter]
                             full=True)
 
 
+@post("/printers/{printer_id:int}/filing", opt=roles(Role.OPERATOR), sync_to_thread=True, status_code=HTTP_200_OK,
+      summary="Renew a printer's filing / 印刷备案续期")
+def renew_filing(request: Request[Any, Any, Any], printer_id: FromPath[int], data: JSONBody[FilingRenewal]
+                 ) -> dict[str, Any]:
+    """Record a renewed filing (a new number or the same one, valid until a date not in the past);
+    it also lifts a revocation. A number another printer holds is 409."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        printer = printers.renew_filing(session, actor=actor, printer_id=printer_id,
+                                        filing_number=data.filing_number, valid_until=data.valid_until)
+        return printer_json(printer, full=True)
+
+
+@post("/printers/{printer_id:int}/filing/revoke", opt=roles(Role.OPERATOR), sync_to_thread=True,
+      status_code=HTTP_200_OK, summary="Revoke a printer's filing / 撤销印刷备案")
+def revoke_filing(request: Request[Any, Any, Any], printer_id: FromPath[int], data: JSONBody[FilingRevocation]
+                  ) -> dict[str, Any]:
+    """Revoke a valid filing, with the reason: the printer can no longer be named for codes. A
+    printer with no valid filing is 409."""
+    actor = actor_for(request, current_principal(request))
+    with transaction(request.app.state.sessions) as session:
+        printer = printers.revoke_filing(session, actor=actor, printer_id=printer_id, reason=data.reason)
+        return printer_json(printer, full=True)
+
+
 @get("/merchants", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="Distributors and shops in your scope / 经销商与商店")
 def list_merchants(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
@@ -85,5 +123,5 @@ def register_merchant(request: Request[Any, Any, Any], data: JSONBody[NewMerchan
         return merchant_json(merchants.register_merchant(session, actor=actor, **msgspec.structs.asdict(data)))
 
 
-router = Router(path="/", route_handlers=[list_printers, register_printer, list_merchants, register_merchant],
-                tags=["registries"])
+router = Router(path="/", route_handlers=[list_printers, register_printer, renew_filing, revoke_filing, list_merchants,
+                                          register_merchant], tags=["registries"])

@@ -99,6 +99,23 @@ def test_request_within_quota_is_issued_at_once_as_one_row(sessions, world) -> N
     assert [decode_code(ring, code)[1] for code in sample] == list(range(4990, 5000))
 
 
+def test_a_request_waiting_for_approval_is_not_issued_to_a_printer_whose_filing_was_revoked(sessions, world) -> None:
+    from jianguan.printers.services import revoke_filing
+
+    with transaction(sessions) as session:
+        made = issuing.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),
+                                     product_id=world["product"], quantity=1_500_000, printer_id=world["printer"])
+        request_id = made.request.id
+    with transaction(sessions) as session:
+        revoke_filing(session, actor=ACTOR, printer_id=world["printer"], reason="印刷质量不合格")
+    with pytest.raises(ValidationFailed) as refused, transaction(sessions) as session:
+        issuing.decide_request(session, actor=ACTOR, request_id=request_id, approve=True)
+    assert refused.value.code == "printer_not_filed"
+    with reading(sessions) as session:
+        assert RequestStatus(session.get(CodeRequest, request_id).status) is RequestStatus.PENDING
+        assert session.scalar(select(func.count()).select_from(CodeBatch)) == 0
+
+
 def test_request_above_quota_waits_for_the_operator(sessions, world) -> None:
     with transaction(sessions) as session:
         made = issuing.request_codes(session, actor=ACTOR, principal=staff(world["enterprise"]),

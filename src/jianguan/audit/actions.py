@@ -47,6 +47,7 @@ class AuditAction(LabelledChoice):
     ENTERPRISE_ENTERPRISE_REGISTERED = "enterprise:enterprise:registered", "登记企业", "enterprise registered"
     ENTERPRISE_ENTERPRISE_UPDATED = "enterprise:enterprise:updated", "修改企业信息", "enterprise details changed"
     ENTERPRISE_STAGE_REACHED = "enterprise:stage:reached", "入网进度推进", "enrolment stage reached"
+    ENTERPRISE_QUOTA_CHANGED = "enterprise:quota:changed", "修改月度配额", "monthly quota changed"
     ENTERPRISE_QUALIFICATION_ADDED = "enterprise:qualification:added", "新增资质", "qualification added"
     ENTERPRISE_QUALIFICATION_REMOVED = "enterprise:qualification:removed", "删除资质", "qualification removed"
     ENTERPRISE_PRODUCT_CREATED = "enterprise:product:created", "新增产品", "product added"
@@ -57,6 +58,8 @@ class AuditAction(LabelledChoice):
     MERCHANT_MERCHANT_REGISTERED = "merchant:merchant:registered", "登记经销商或门店", "merchant registered"
 
     PRINTER_PRINTER_REGISTERED = "printer:printer:registered", "登记印刷企业", "printer registered"
+    PRINTER_FILING_RENEWED = "printer:filing:renewed", "印刷备案续期", "printing filing renewed"
+    PRINTER_FILING_REVOKED = "printer:filing:revoked", "撤销印刷备案", "printing filing revoked"
 
     TERMINAL_TERMINAL_REGISTERED = "terminal:terminal:registered", "登记查询终端", "terminal registered"
     TERMINAL_TERMINAL_RETIRED = "terminal:terminal:retired", "停用查询终端", "terminal retired"

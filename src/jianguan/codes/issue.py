@@ -132,6 +132,8 @@ def decide_request(session: Session, *, actor: Actor, request_id: int, approve: 
     if RequestStatus(request.status) is not RequestStatus.PENDING:
         raise Conflict("The request was already decided.", "该申请单已处理。", code="already_decided")
     reason = (reason or "").strip()
+    if approve and request.printer_id is not None:  # its filing may have lapsed while the request waited
+        usable_printer(session, request.printer_id)
     if not approve and not reason:
         raise ValidationFailed("Say why the request is rejected.", "驳回时请填写理由。", code="missing_field")
     request.status = RequestStatus.GRANTED if approve else RequestStatus.REJECTED

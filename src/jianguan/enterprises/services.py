@@ -323,7 +323,7 @@ def set_monthly_quota(session: Session, *, actor: Actor, enterprise_id: int, quo
     before = {"monthly_code_quota": enterprise.monthly_code_quota}
     enterprise.monthly_code_quota = quota
     session.flush()
-    record(session, actor=actor, action="enterprise:quota:changed", target_type="enterprise",
+    record(session, actor=actor, action=AuditAction.ENTERPRISE_QUOTA_CHANGED, target_type="enterprise",
            target_id=enterprise.id, before=before, after={"monthly_code_quota": quota})
     return enterprise
 

@@ -157,7 +157,7 @@ def renew_filing(session: Session, *, actor: Actor, printer_id: int, filing_numb
             session.flush()
     except IntegrityError:
         raise _duplicate_filing(number) from None
-    record(session, actor=actor, action="printer:filing:renewed", target_type="printer", target_id=printer.id,
+    record(session, actor=actor, action=AuditAction.PRINTER_FILING_RENEWED, target_type="printer", target_id=printer.id,
            before=before, after=_filing(printer))
     return printer
 
@@ -188,6 +188,6 @@ def revoke_filing(session: Session, *, actor: Actor, printer_id: int, reason: st
     printer.filing_revoked_at = utcnow()
     printer.filing_revoked_reason = reason
     session.flush()
-    record(session, actor=actor, action="printer:filing:revoked", target_type="printer", target_id=printer.id,
+    record(session, actor=actor, action=AuditAction.PRINTER_FILING_REVOKED, target_type="printer", target_id=printer.id,
            before=before, after=_filing(printer))
     return printer

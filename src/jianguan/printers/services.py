@@ -15,6 +15,7 @@ from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import Conflict, NotFound, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.printers.models import Printer
 from jianguan.timezone import today
 
@@ -32,12 +33,10 @@ def register_printer(
 ) -> Printer:
     """Enter a printing company in the registry, with its filing if it has one."""
     code = validate_credit_code(credit_code)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("The printer's name is required.", "请填写印刷企业名称。", code="missing_field",
-                               field="name")
+    name = clean_text(name, Printer.name, english="printer's name", chinese="印刷企业名称", required=True)
+    address = clean_text(address, Printer.address, english="address", chinese="地址")
+    filing_number = clean_text(filing_number, Printer.filing_number, english="filing number", chinese="备案编号") or None
     region = registrable_region(session, region_code)
-    filing_number = (filing_number or "").strip() or None
     if filing_valid_until is not None and filing_number is None:
         raise ValidationFailed("A filing expiry date needs the filing number.", "填写备案有效期时必须同时填写备案编号。",
                                code="missing_field", field="filing_number")
@@ -50,7 +49,7 @@ def register_printer(
     if filing_number and session.scalar(select(Printer.id).where(Printer.filing_number == filing_number)):
         raise Conflict(f"The filing number {filing_number} is already recorded for another printer.",
                        f"备案编号 {filing_number} 已属于另一家印刷企业。", code="duplicate_filing")
-    printer = Printer(credit_code=code, name=name, region_code=region.code, address=(address or "").strip(),
+    printer = Printer(credit_code=code, name=name, region_code=region.code, address=address,
                       filing_number=filing_number, filing_valid_until=filing_valid_until)
     session.add(printer)
     session.flush()

@@ -14,13 +14,23 @@ from jianguan.errors import ValidationFailed
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
+# Every number a form asks for (an id, a quantity, a year, a position in a batch) fits a 32-bit
+# column; a larger one is refused here rather than by the database (a 500).
+MAX_FORM_NUMBER = 2**31 - 1
+
+
 def form_int(value: str | None, english: str, chinese: str) -> int | None:
-    """A whole number from a form field (thousands separators allowed: "1,000"); None when empty."""
+    """A whole number from a form field (thousands separators allowed: "1,000"); None when empty.
+
+    Only ASCII digits: ``str.isdigit()`` is true of "¹" and "١" too, which ``int()`` refuses or reads.
+    """
     value = (value or "").strip().replace(",", "").replace("，", "")
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ValidationFailed(f"The {english} must be a number.", f"{chinese}应为数字。", code="invalid_number")
+    if len(value) > len(str(MAX_FORM_NUMBER)) or int(value) > MAX_FORM_NUMBER:
+        raise ValidationFailed(f"The {english} is too large.", f"{chinese}数值过大。", code="invalid_number")
     return int(value)
 
 

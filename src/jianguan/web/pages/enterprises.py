@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
@@ -22,6 +22,7 @@ from jianguan.timezone import today
 from jianguan.web.access import PUBLIC, actor_for, require_principal, roles
 from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import message
+from jianguan.web.params import Offset, RowId
 
 PAGE_SIZE = 20
 STAGE_BADGES = {"registered": "", "signed": "warn", "credentials_issued": "warn", "codes_issued": "good",
@@ -41,12 +42,12 @@ PRODUCT_FIELDS = ("name", "specification", "category_id", "gtin", "case_units", 
 @get("/enterprises", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
 def directory_page(
     request: Request[Any, Any, Any], province: FromQuery[str | None] = None, region: FromQuery[str | None] = None,
-    category: FromQuery[str | None] = None, q: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
+    category: FromQuery[str | None] = None, q: FromQuery[str | None] = None, offset: Offset = 0,
 ) -> Template:
     """Signed enterprises, filtered by region, category and name; readable on a phone."""
     region_code = (region or "").strip() or (province or "").strip() or None
-    category_id = int(category) if category and category.isdigit() else None
-    offset = max(offset, 0)
+    category = (category or "").strip()
+    category_id = int(category) if category.isascii() and category.isdigit() else None
     refused: DomainError | None = None
     with reading(request.app.state.sessions) as session:
         try:
@@ -73,7 +74,7 @@ def directory_page(
 
 
 @get("/enterprises/{enterprise_id:int}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
-def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
+def directory_entry(request: Request[Any, Any, Any], enterprise_id: RowId) -> Template:
     """One signed enterprise's public entry."""
     with reading(request.app.state.sessions) as session:
         entry = directory.public_entry(session, enterprise_id)
@@ -171,14 +172,14 @@ OWNERS = roles(Role.OPERATOR, Role.MANUFACTURER)
 
 
 @get("/manage/enterprises/{enterprise_id:int}", opt=MANAGERS, include_in_schema=False, sync_to_thread=True)
-def manage_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
+def manage_enterprise(request: Request[Any, Any, Any], enterprise_id: RowId) -> Template:
     """One enterprise: details, stage dates, qualifications, products and packaging."""
     return _detail_page(request, enterprise_id)
 
 
 @post("/manage/enterprises/{enterprise_id:int}/sign", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Record the signing (today, or on the date given)."""
     values = {"signed_on": (data.get("signed_on") or "").strip()}
     try:
@@ -193,7 +194,7 @@ def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int
 
 @post("/manage/enterprises/{enterprise_id:int}/qualifications", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def add_qualification(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Add a qualification from the form."""
     principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in QUALIFICATION_FIELDS}
@@ -211,7 +212,7 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
 
 @post("/manage/enterprises/{enterprise_id:int}/products", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def add_product(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Register a product from the form: item always, case and pallet when their counts are given."""
     principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in PRODUCT_FIELDS}
@@ -234,7 +235,7 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
 
 @post("/manage/enterprises/{enterprise_id:int}/broadcast", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def post_broadcast(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Post the enterprise's message (信息播报) from the form."""
     principal = require_principal(request)
     values = {"text": data.get("text") or ""}
@@ -249,7 +250,7 @@ def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]
 
 @post("/manage/enterprises/{enterprise_id:int}/broadcast/withdraw", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Redirect:
+def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: RowId) -> Redirect:
     """Withdraw the enterprise's current message."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:

@@ -99,7 +99,7 @@ def error_statuses(handler: HTTPRouteHandler) -> list[int]:
 def credentials(handler: HTTPRouteHandler) -> list[dict[str, list[str]]] | None:
     """The security requirements of a protected route: the kinds of credential its roles can hold."""
     admitted = handler.opt.get("roles") or frozenset()
-    required = [{API_KEY: []}] if admitted & set(KEY_ROLES) else []
+    required: list[dict[str, list[str]]] = [{API_KEY: []}] if admitted & set(KEY_ROLES) else []
     required += [{SESSION: []}] if admitted & set(USER_ROLES) else []
     return required or None
 

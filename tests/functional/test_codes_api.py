@@ -195,8 +195,9 @@ def test_label_sheet(fengsui: httpx.Client, huayin: httpx.Client) -> None:
     assert len(re.findall(rb"/Type\s*/Page(?![a-z])", response.content)) == 3  # 24 labels a page
     whole = fengsui.get(f"/api/v1/batches/{batch_id}/labels.pdf", params={"count": 24})
     assert len(re.findall(rb"/Type\s*/Page(?![a-z])", whole.content)) == 1
-    _error(huayin.get(f"/api/v1/batches/{batch_id}/labels.pdf", params={"count": 0}), 400, "bad_quantity")
-    _error(huayin.get(f"/api/v1/batches/{batch_id}/labels.pdf", params={"count": 10_001}), 400, "bad_quantity")
+    # Counts outside 1..10,000 are refused by the parameter's declared range, before the service.
+    _error(huayin.get(f"/api/v1/batches/{batch_id}/labels.pdf", params={"count": 0}), 400, "validation_failed")
+    _error(huayin.get(f"/api/v1/batches/{batch_id}/labels.pdf", params={"count": 10_001}), 400, "validation_failed")
     _error(huayin.get(f"/api/v1/batches/{batch_id}/labels.pdf", params={"offset": 60, "count": 1}), 400,
            "range_outside_batch")
     # Labels are not counted as downloads of the code file.
@@ -239,10 +240,11 @@ def test_printing_spoilage_and_activation(fengsui: httpx.Client, huayin: httpx.C
                        ({"codes": [codes[50], codes[7]]}, "spoiled_code"),
                        ({}, "spoiled_code"),
                        ({"ranges": [[150, 201]]}, "range_outside_batch"),
-                       ({"ranges": [[-1, 3]]}, "range_outside_batch"),
+                       ({"ranges": [[-1, 3]]}, "validation_failed"),
                        ({"codes": [codes[50], codes[50][:-1] + str((int(codes[50][-1]) + 1) % 10)]},
                         "malformed_code"),
-                       ({"ranges": [[0, 3]], "lot": ""}, "missing_field")):
+                       ({"ranges": [[0, 3]], "lot": ""}, "validation_failed"),
+                       ({"ranges": [[0, 3]], "lot": "x" * 65}, "validation_failed")):
         response = fengsui.post(f"/api/v1/batches/{batch_id}/activations", json={**data, **body})
         _error(response, 400, code)
     assert fengsui.get(f"/api/v1/batches/{batch_id}").json() == before
@@ -252,7 +254,7 @@ def test_printing_spoilage_and_activation(fengsui: httpx.Client, huayin: httpx.C
                            json={**data, "codes": [codes[40], codes[41], " ".join([codes[42][:4], codes[42][4:]])]})
     assert scanned.status_code == 201 and scanned.json()["activated"] == 3
     first = activated.json()["activations"][0]["id"]
-    _error(fengsui.post(f"/api/v1/activations/{first}/withdraw", json={"reason": " "}), 400, "missing_field")
+    _error(fengsui.post(f"/api/v1/activations/{first}/withdraw", json={"reason": " "}), 400, "validation_failed")
     withdrawn = fengsui.post(f"/api/v1/activations/{first}/withdraw", json={"reason": "批次录入错误"})
     assert withdrawn.status_code == 201 and withdrawn.json()["withdrawn_reason"] == "批次录入错误"
     assert fengsui.get(f"/api/v1/codes/{codes[2]}/status").json()["activation"] is None
@@ -296,9 +298,12 @@ def test_bad_requests_change_nothing(live: LiveServer, fengsui: httpx.Client, op
     batches = fengsui.get("/api/v1/batches").json()
     with closing(_key_client(live, "manufacturer", FENGSUI)) as erp:
         for client, body, status, code in (
-            (fengsui, {"product_id": product, "quantity": 0}, 400, "bad_quantity"),
-            (erp, {"product_id": product, "quantity": 100_000_001}, 400, "bad_quantity"),
-            (fengsui, {"product_id": product, "quantity": -5}, 400, "bad_quantity"),
+            (fengsui, {"product_id": product, "quantity": 0}, 400, "validation_failed"),
+            (erp, {"product_id": product, "quantity": 100_000_001}, 400, "validation_failed"),
+            (fengsui, {"product_id": product, "quantity": -5}, 400, "validation_failed"),
+            (fengsui, {"product_id": product, "quantity": "10"}, 400, "validation_failed"),
+            (fengsui, {"product_id": product, "quantity": 2**63}, 400, "validation_failed"),
+            (fengsui, {"product_id": 2**63, "quantity": 10}, 400, "validation_failed"),
             (fengsui, {"product_id": product, "quantity": 10, "printer_id": expired["id"]}, 400, "printer_not_filed"),
             (fengsui, {"product_id": product, "quantity": 10, "printer_id": 999_999}, 404, "unknown_printer"),
             (fengsui, {"product_id": product, "quantity": 10, "packaging_level": "case"}, 400, "bad_packaging_level"),
@@ -312,7 +317,7 @@ def test_bad_requests_change_nothing(live: LiveServer, fengsui: httpx.Client, op
         assert issued.json()["requested_by"].startswith("apikey:")
     assert fengsui.get("/api/v1/code-requests").json()[1:] == before
     assert fengsui.get("/api/v1/batches").json()[1:] == batches
-    _error(fengsui.get("/api/v1/code-requests", params={"status": "lost"}), 400, "bad_status")
+    _error(fengsui.get("/api/v1/code-requests", params={"status": "lost"}), 400, "validation_failed")
     for path in ("/api/v1/code-requests/999999", "/api/v1/batches/999999"):
         _error(fengsui.get(path), 404)
 

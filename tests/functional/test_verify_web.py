@@ -294,7 +294,9 @@ def test_a_report_through_the_api_without_a_region_is_for_the_operator(live: Liv
     missing = client.post("/api/v1/reports", json={"code": code, "place": ""})
     assert missing.status_code == 400
     error = missing.json()["error"]
-    assert error["message_zh"] == "请填写购买地点。" and error["message"] == "Please give the place of purchase."
+    assert error["message_zh"] == "请求内容不符合要求：place: 不能为空" and "place" in error["message"]
+    blank = client.post("/api/v1/reports", json={"code": code, "place": "  "}).json()["error"]
+    assert blank["message_zh"] == "请求内容不符合要求：place: 不能只有空格"
     bad_contact = client.post("/api/v1/reports", json={"code": code, "place": "某超市", "contact": "call me"})
     assert bad_contact.status_code == 400 and bad_contact.json()["error"]["code"] == "invalid_contact"
     made = client.post("/api/v1/reports", json={"code": code, "place": "福州某超市", "contact": "a@example.com"})

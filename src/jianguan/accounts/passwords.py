@@ -9,18 +9,26 @@ from jianguan.errors import ValidationFailed
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128  # a passphrase or a password manager's longest; nothing a person types is longer
 
 # Verifying against this keeps the time of a login for an unknown user the same as for a known one.
 _DUMMY_HASH = _hasher.hash("jianguan-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
-    """The argon2id hash of ``password``; refuses passwords shorter than the minimum."""
-    if len(password) < MIN_PASSWORD_LENGTH:
+    """The argon2id hash of ``password``; refuses passwords shorter than the minimum or longer than
+    the maximum."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
             f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。",
             code="weak_password",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"A password has at most {MAX_PASSWORD_LENGTH} characters.",
+            f"密码最多 {MAX_PASSWORD_LENGTH} 个字符。",
+            code="too_long", field="password",
         )
     return _hasher.hash(password)
 

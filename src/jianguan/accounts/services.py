@@ -27,6 +27,7 @@ from jianguan.catalogue.models import Agency
 from jianguan.catalogue.services import parse_agency
 from jianguan.enterprises.models import Enterprise
 from jianguan.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.merchants.models import Merchant
 from jianguan.printers.models import Printer
 from jianguan.regions.tree import RegionNode, region_tree
@@ -113,20 +114,19 @@ def create_user(
         raise ValidationFailed(
             f"The role {role.value} is for API keys only.", f"角色「{role.label_zh}」只能用于密钥。", code="unknown_role"
         )
-    username = username.strip().lower()
+    username = (username or "").strip().lower()
     if not USERNAME_PATTERN.match(username):
         raise ValidationFailed(
             "A username is 3-64 lower-case letters, digits, dots, dashes or underscores.",
             "用户名应为 3-64 个小写字母、数字、点、横线或下划线。",
             code="invalid_username",
         )
-    if not display_name.strip():
-        raise ValidationFailed("A display name is required.", "请填写姓名。", code="missing_field")
+    display_name = clean_text(display_name, User.display_name, english="display name", chinese="姓名", required=True)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"The username {username} is taken.", f"用户名 {username} 已被使用。", code="duplicate_username")
     scope = _scope_fields(session, role, region_code=region_code, agency=agency, enterprise_id=enterprise_id,
                           printer_id=printer_id, merchant_id=merchant_id)
-    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
                 role=role, **scope)
     session.add(user)
     session.flush()
@@ -240,8 +240,7 @@ def create_api_key(
             f"密钥只能发给生产企业、印刷企业或查询终端，不能发给「{role.label_zh}」。",
             code="unknown_role",
         )
-    if not name.strip():
-        raise ValidationFailed("A key needs a name.", "请为密钥命名。", code="missing_field")
+    name = clean_text(name, ApiKey.name, english="key's name", chinese="密钥名称", required=True)
     scope = _scope_fields(session, role, region_code=None, agency=None, enterprise_id=enterprise_id,
                           printer_id=printer_id, merchant_id=merchant_id)
     if derive_from is None:
@@ -249,7 +248,7 @@ def create_api_key(
         key = f"jg_{prefix}_{secrets.token_urlsafe(32)}"
     else:
         prefix, key = derive_key(derive_from)
-    api_key = ApiKey(prefix=prefix, key_hash=_digest(key), name=name.strip(), role=role,
+    api_key = ApiKey(prefix=prefix, key_hash=_digest(key), name=name, role=role,
                      created_by=actor.name, **scope)
     session.add(api_key)
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jianguan.choices import LabelledChoice
@@ -35,7 +35,7 @@ class Category(Base):
     name_en: Mapped[str] = mapped_column(String(100))
     agency: Mapped[Agency] = mapped_column(String(16), index=True)
     mandatory_since: Mapped[int | None] = mapped_column(default=None)
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(String(2000), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

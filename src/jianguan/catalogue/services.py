@@ -17,6 +17,7 @@ from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.catalogue.models import Agency, Category
 from jianguan.errors import Conflict, NotFound, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.timezone import today
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -36,14 +37,12 @@ def parse_agency(agency: Agency | str | None) -> Agency:
     )
 
 
-def _required_name(value: str | None, english: str, chinese: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed(f"The {english} is required.", f"请填写{chinese}。", code="missing_field")
-    if len(text) > 100:
-        raise ValidationFailed(f"The {english} is at most 100 characters.", f"{chinese}最多 100 个字符。",
-                               code="too_long")
-    return text
+def _required_name(value: str | None, column: Any, english: str, chinese: str) -> str:
+    return clean_text(value, column, english=english, chinese=chinese, required=True)
+
+
+def _description(value: str | None) -> str:
+    return clean_text(value, Category.description, english="description", chinese="类别说明")
 
 
 def _mandatory_year(year: int | None) -> int | None:
@@ -117,11 +116,11 @@ def create_category(
         )
     category = Category(
         code=code,
-        name_zh=_required_name(name_zh, "Chinese name", "中文名称"),
-        name_en=_required_name(name_en, "English name", "英文名称"),
+        name_zh=_required_name(name_zh, Category.name_zh, "Chinese name", "中文名称"),
+        name_en=_required_name(name_en, Category.name_en, "English name", "英文名称"),
         agency=parse_agency(agency),
         mandatory_since=_mandatory_year(mandatory_since),
-        description=(description or "").strip(),
+        description=_description(description),
     )
     if session.scalar(select(Category.id).where(Category.code == code)) is not None:
         raise Conflict(f"The category code {code} is taken.", f"类别代码 {code} 已存在。", code="duplicate_category")
@@ -151,13 +150,13 @@ def update_category(
     category = get_category(session, category_id)
     changes: dict[str, Any] = {}
     if name_zh is not None:
-        changes["name_zh"] = _required_name(name_zh, "Chinese name", "中文名称")
+        changes["name_zh"] = _required_name(name_zh, Category.name_zh, "Chinese name", "中文名称")
     if name_en is not None:
-        changes["name_en"] = _required_name(name_en, "English name", "英文名称")
+        changes["name_en"] = _required_name(name_en, Category.name_en, "English name", "英文名称")
     if agency is not None:
         changes["agency"] = parse_agency(agency)
     if description is not None:
-        changes["description"] = description.strip()
+        changes["description"] = _description(description)
     if is_active is not None:
         changes["is_active"] = bool(is_active)
     changes = {name: value for name, value in changes.items() if getattr(category, name) != value}

@@ -26,6 +26,7 @@ from jianguan.codes.ranges import Range, covers, merge_ranges, ranges_of, subtra
 from jianguan.enterprises.enrolment import mark_stage_reached
 from jianguan.enterprises.models import EnrolmentStage
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.jurisdiction import in_scope
 from jianguan.storage.base import utcnow
 from jianguan.timezone import today
@@ -127,15 +128,17 @@ class ProductionData:
     inspection_record: str = ""
 
     def checked(self) -> ProductionData:
-        lot = (self.lot or "").strip()
-        if not lot:
-            raise ValidationFailed("The lot (批次) is required.", "请填写生产批次。", code="missing_field", field="lot")
+        """The data with its text trimmed; ValidationFailed for a missing or over-long lot or
+        inspection record, or dates out of order."""
+        lot = clean_text(self.lot, Activation.lot, english="lot (批次)", chinese="生产批次", required=True)
+        inspection_record = clean_text(self.inspection_record, Activation.inspection_record,
+                                       english="inspection record", chinese="检验记录")
         if self.expiry_date is not None and self.expiry_date < self.production_date:
             raise ValidationFailed("The expiry date is before the production date.", "有效期早于生产日期。",
                                    code="bad_dates")
         if self.production_date > today() + dt.timedelta(days=1):
             raise ValidationFailed("The production date is in the future.", "生产日期晚于今天。", code="bad_dates")
-        return ProductionData(lot, self.production_date, self.expiry_date, (self.inspection_record or "").strip())
+        return ProductionData(lot, self.production_date, self.expiry_date, inspection_record)
 
 
 def activate(
@@ -231,9 +234,11 @@ def withdraw_activation(
         raise NotFound(f"No activation {activation_id}.", f"激活记录 {activation_id} 不存在。")
     if activation.withdrawn_at is not None:
         raise Conflict("The activation was already withdrawn.", "该激活已撤销。", code="already_withdrawn")
-    reason = (reason or "").strip()
+    reason = clean_text(reason, Activation.withdrawn_reason, english="reason for the withdrawal", chinese="撤销理由",
+                        field="reason")
     if not reason:
-        raise ValidationFailed("Say why the activation is withdrawn.", "撤销激活时请填写理由。", code="missing_field")
+        raise ValidationFailed("Say why the activation is withdrawn.", "撤销激活时请填写理由。", code="missing_field",
+                               field="reason")
     activation.withdrawn_at = utcnow()
     activation.withdrawn_by = actor.name
     activation.withdrawn_reason = reason

@@ -30,6 +30,7 @@ from jianguan.codes.models import CodeBatch, CodeRequest, RequestStatus, SerialC
 from jianguan.enterprises.enrolment import mark_stage_reached
 from jianguan.enterprises.models import EnrolmentStage, Enterprise, PackagingLevel, Product
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.jurisdiction import scope_condition
 from jianguan.printers.models import Printer
 from jianguan.printers.services import usable_printer
@@ -131,7 +132,7 @@ def decide_request(session: Session, *, actor: Actor, request_id: int, approve: 
         raise NotFound(f"No code request {request_id}.", f"申请单 {request_id} 不存在。")
     if RequestStatus(request.status) is not RequestStatus.PENDING:
         raise Conflict("The request was already decided.", "该申请单已处理。", code="already_decided")
-    reason = (reason or "").strip()
+    reason = clean_text(reason, CodeRequest.reason, english="reason", chinese="理由")
     if approve and request.printer_id is not None:  # its filing may have lapsed while the request waited
         usable_printer(session, request.printer_id)
     if not approve and not reason:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jianguan.choices import LabelledChoice
@@ -73,7 +73,7 @@ class CodeRequest(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     printer_id: Mapped[int | None] = mapped_column(ForeignKey("printers.id"), index=True, default=None)
     status: Mapped[RequestStatus] = mapped_column(String(16), index=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
     requested_by: Mapped[str] = mapped_column(String(100))
     decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -155,4 +155,4 @@ class Activation(Base):
     activated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     withdrawn_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    withdrawn_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -24,33 +24,28 @@ from jianguan.complaints.models import Complaint, ComplaintKind
 from jianguan.enterprises.models import Product
 from jianguan.enterprises.services import EMAIL_PATTERN, PHONE_PATTERN
 from jianguan.errors import NotFound, ValidationFailed
+from jianguan.fields import clean_text, text_limit
 from jianguan.jurisdiction import scope_condition
 from jianguan.regions.tree import region_tree
 from jianguan.verify.models import Channel
 from jianguan.verify.verdict import Verdict
 
-CODE_MAX = 64
-PLACE_MAX = 200
-CONTACT_MAX = 200
-DESCRIPTION_MAX = 2000
+CODE_MAX = text_limit(Complaint.code_input)
 LIST_LIMIT = 500
 
 _FIELDS = {
-    "code": ("code", "监管码", CODE_MAX),
-    "place": ("place of purchase", "购买地点", PLACE_MAX),
-    "contact": ("contact", "联系方式", CONTACT_MAX),
-    "description": ("description", "情况说明", DESCRIPTION_MAX),
+    "code": ("code", "监管码", Complaint.code_input),
+    "place": ("place of purchase", "购买地点", Complaint.place),
+    "contact": ("contact", "联系方式", Complaint.contact),
+    "description": ("description", "情况说明", Complaint.description),
 }
 
 
 def _text(value: str | None, field: str, *, required: bool) -> str:
-    english, chinese, limit = _FIELDS[field]
-    text = (value or "").strip()
-    if required and not text:
+    english, chinese, column = _FIELDS[field]
+    text = clean_text(value, column, english=english, chinese=chinese, field=field)
+    if required and not text:  # a consumer reads this: asked, not told
         raise ValidationFailed(f"Please give the {english}.", f"请填写{chinese}。", code="missing_field", field=field)
-    if len(text) > limit:
-        raise ValidationFailed(f"The {english} has at most {limit} characters; this has {len(text)}.",
-                               f"{chinese}最多 {limit} 个字，当前 {len(text)} 个。", code="too_long", field=field)
     return text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jianguan.choices import LabelledChoice
@@ -57,7 +57,7 @@ class Enterprise(Base):
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(40))
     contact_email: Mapped[str] = mapped_column(String(200), default="")
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(String(2000), default="")
     signed_on: Mapped[dt.date | None] = mapped_column(default=None)
     credentials_issued_on: Mapped[dt.date | None] = mapped_column(default=None)
     codes_issued_on: Mapped[dt.date | None] = mapped_column(default=None)
@@ -125,7 +125,7 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))
     gtin: Mapped[str | None] = mapped_column(String(14), unique=True, default=None)
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(String(2000), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -33,38 +33,37 @@ from jianguan.enterprises.models import (
     QualificationKind,
 )
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.jurisdiction import scope_condition
 from jianguan.regions.models import RegionLevel
 from jianguan.regions.tree import RegionNode, region_tree
 from jianguan.timezone import today
 
+MAX_UNITS_PER_LEVEL = 100_000  # units of the level below one case or pallet holds (a 32-bit column)
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{4,38}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_FIELD_NAMES = {
-    "name": ("name", "名称", 200),
-    "address": ("address", "地址", 300),
-    "contact_name": ("contact name", "联系人", 100),
-    "contact_phone": ("contact phone", "联系电话", 40),
-    "contact_email": ("contact email", "电子邮箱", 200),
-    "specification": ("specification", "规格型号", 200),
-    "number": ("number", "证书编号", 100),
-    "issuer": ("issuer", "发证机关", 200),
+# The English and Chinese names of the text fields, and the column each is stored in (its limit).
+_FIELDS: dict[str, tuple[str, str, Any]] = {
+    "name": ("name", "名称", Enterprise.name),
+    "address": ("address", "地址", Enterprise.address),
+    "contact_name": ("contact name", "联系人", Enterprise.contact_name),
+    "contact_phone": ("contact phone", "联系电话", Enterprise.contact_phone),
+    "contact_email": ("contact email", "电子邮箱", Enterprise.contact_email),
+    "description": ("description", "简介", Enterprise.description),
+    "product_name": ("product name", "产品名称", Product.name),
+    "specification": ("specification", "规格型号", Product.specification),
+    "product_description": ("product description", "产品说明", Product.description),
+    "number": ("number", "证书编号", Qualification.number),
+    "issuer": ("issuer", "发证机关", Qualification.issuer),
 }
 
 
 # --- checks -------------------------------------------------------------------------------
 
 
-def _text(value: str | None, field: str, *, required: bool) -> str:
-    english, chinese, limit = _FIELD_NAMES.get(field, (field, field, 200))
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailed(f"The {english} is required.", f"请填写{chinese}。", code="missing_field",
-                               field=field)
-    if len(text) > limit:
-        raise ValidationFailed(f"The {english} is at most {limit} characters.", f"{chinese}最多 {limit} 个字符。",
-                               code="too_long", field=field)
-    return text
+def _text(value: str | None, field: str, *, required: bool = False) -> str:
+    english, chinese, column = _FIELDS[field]
+    return clean_text(value, column, english=english, chinese=chinese, required=required, field=column.key)
 
 
 def _phone(value: str | None) -> str:
@@ -79,7 +78,7 @@ def _phone(value: str | None) -> str:
 
 
 def _email(value: str | None) -> str:
-    email = _text(value, "contact_email", required=False)
+    email = _text(value, "contact_email")
     if email and not EMAIL_PATTERN.match(email):
         raise ValidationFailed(f"The email address {email!r} is not valid.", f"电子邮箱 {email!r} 格式不正确。",
                                code="invalid_email", field="contact_email")
@@ -219,7 +218,7 @@ def register_enterprise(
         "contact_name": _text(contact_name, "contact_name", required=True),
         "contact_phone": _phone(contact_phone),
         "contact_email": _email(contact_email),
-        "description": (description or "").strip(),
+        "description": _text(description, "description"),
     }
     region = registrable_region(session, region_code)
     if category_id is None:
@@ -262,7 +261,7 @@ def update_enterprise(
         "contact_name": lambda v: _text(v, "contact_name", required=True),
         "contact_phone": _phone,
         "contact_email": _email,
-        "description": lambda v: (v or "").strip(),
+        "description": lambda v: _text(v, "description"),
     }
     given = {"name": name, "address": address, "contact_name": contact_name, "contact_phone": contact_phone,
              "contact_email": contact_email, "description": description}
@@ -352,7 +351,7 @@ def add_qualification(
         raise ValidationFailed(f"Unknown qualification {kind!r}; one of {choices}.",
                                f"未知的资质类型 {kind!r}，可选：{choices}。", code="unknown_qualification") from None
     number = _text(number, "number", required=True)
-    issuer = _text(issuer, "issuer", required=False)
+    issuer = _text(issuer, "issuer")
     if valid_from is None:
         raise ValidationFailed("The date the qualification is valid from is required.", "请填写资质生效日期。",
                                code="missing_field", field="valid_from")
@@ -418,10 +417,12 @@ def parse_packaging(packaging: Iterable[tuple[str, int]]) -> list[tuple[Packagin
         if level in levels:
             raise ValidationFailed(f"The packaging level {level.value} is given twice.",
                                    f"包装级别「{level.label_zh}」重复。", code="invalid_packaging")
-        if isinstance(raw_units, bool) or not isinstance(raw_units, int) or raw_units < 1:
+        if (isinstance(raw_units, bool) or not isinstance(raw_units, int)
+                or not 1 <= raw_units <= MAX_UNITS_PER_LEVEL):
             raise ValidationFailed(
-                f"A {level.value} holds a whole number of at least 1 unit of the level below; got {raw_units!r}.",
-                f"「{level.label_zh}」所含下级包装数量应为不小于 1 的整数，实为 {raw_units!r}。",
+                f"A {level.value} holds a whole number of 1 to {MAX_UNITS_PER_LEVEL:,} units of the level below; "
+                f"got {raw_units!r}.",
+                f"「{level.label_zh}」所含下级包装数量应为 1 至 {MAX_UNITS_PER_LEVEL:,} 的整数，实为 {raw_units!r}。",
                 code="invalid_packaging")
         levels[level] = raw_units
     if levels.get(PackagingLevel.ITEM) != 1:
@@ -466,8 +467,9 @@ def add_product(
 ) -> Product:
     """Register a product of the enterprise (operator, or the enterprise itself)."""
     enterprise = editable_enterprise(session, principal, enterprise_id)
-    name = _text(name, "name", required=True)
+    name = _text(name, "product_name", required=True)
     specification = _text(specification, "specification", required=True)
+    description = _text(description, "product_description")
     if category_id is None:
         raise ValidationFailed("The category is required.", "请选择产品类别。", code="missing_field", field="category_id")
     category = active_category(session, category_id)
@@ -475,7 +477,7 @@ def add_product(
     gtin_value = _gtin(session, gtin)
     _check_unique_product(session, enterprise.id, name, specification)
     product = Product(enterprise_id=enterprise.id, category_id=category.id, name=name, specification=specification,
-                      gtin=gtin_value, description=(description or "").strip(),
+                      gtin=gtin_value, description=description,
                       packaging=[ProductPackaging(level=level, units_of_lower_level=units) for level, units in levels])
     session.add(product)
     session.flush()
@@ -515,7 +517,7 @@ def update_product(
         raise NotFound(f"No product {product_id}.", f"产品 {product_id} 不存在。") from None
     changes: dict[str, Any] = {}
     if name is not None:
-        changes["name"] = _text(name, "name", required=True)
+        changes["name"] = _text(name, "product_name", required=True)
     if specification is not None:
         changes["specification"] = _text(specification, "specification", required=True)
     if category_id is not None and category_id != product.category_id:
@@ -523,7 +525,7 @@ def update_product(
     if gtin is not None:
         changes["gtin"] = _gtin(session, gtin, product.id)
     if description is not None:
-        changes["description"] = description.strip()
+        changes["description"] = _text(description, "product_description")
     changes = {field: value for field, value in changes.items() if getattr(product, field) != value}
     before: dict[str, Any] = {field: getattr(product, field) for field in changes}
     if "name" in changes or "specification" in changes:

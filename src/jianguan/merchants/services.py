@@ -11,6 +11,7 @@ from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import Conflict, NotFound, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.jurisdiction import scope_condition
 from jianguan.merchants.models import Merchant, MerchantKind
 
@@ -21,9 +22,8 @@ def register_merchant(
 ) -> Merchant:
     """Enter a distributor or shop in the registry."""
     code = validate_credit_code(credit_code)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("The name is required.", "请填写经销商或商店名称。", code="missing_field", field="name")
+    name = clean_text(name, Merchant.name, english="name", chinese="经销商或商店名称", required=True)
+    address = clean_text(address, Merchant.address, english="address", chinese="地址")
     try:
         kind = MerchantKind(kind)
     except ValueError:
@@ -34,8 +34,7 @@ def register_merchant(
     if session.scalar(select(Merchant.id).where(Merchant.credit_code == code)) is not None:
         raise Conflict(f"A distributor or shop with the credit code {code} is already registered.",
                        f"统一社会信用代码为 {code} 的经销商/商店已登记。", code="duplicate_merchant")
-    merchant = Merchant(credit_code=code, name=name, kind=kind, region_code=region.code,
-                        address=(address or "").strip())
+    merchant = Merchant(credit_code=code, name=name, kind=kind, region_code=region.code, address=address)
     session.add(merchant)
     session.flush()
     record(session, actor=actor, action=AuditAction.MERCHANT_MERCHANT_REGISTERED, target_type="merchant",

@@ -20,21 +20,15 @@ from jianguan.audit.services import Actor, record
 from jianguan.enterprises.identifiers import validate_credit_code
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import Conflict, NotFound, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.printers.models import Printer
 from jianguan.storage.base import utcnow
 from jianguan.timezone import today
 
-FILING_NUMBER_MAX = 64  # the column's width
-REVOCATION_REASON_MAX = 500
-
 
 def _filing_number(value: str | None) -> str | None:
     """A filing number as stored: trimmed, None when empty, at most the column's width."""
-    number = (value or "").strip() or None
-    if number is not None and len(number) > FILING_NUMBER_MAX:
-        raise ValidationFailed(f"A filing number is at most {FILING_NUMBER_MAX} characters.",
-                               f"备案编号最多 {FILING_NUMBER_MAX} 个字符。", code="too_long", field="filing_number")
-    return number
+    return clean_text(value, Printer.filing_number, english="filing number", chinese="备案编号") or None
 
 
 def _duplicate_filing(number: str) -> Conflict:
@@ -55,12 +49,10 @@ def register_printer(
 ) -> Printer:
     """Enter a printing company in the registry, with its filing if it has one."""
     code = validate_credit_code(credit_code)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("The printer's name is required.", "请填写印刷企业名称。", code="missing_field",
-                               field="name")
-    region = registrable_region(session, region_code)
+    name = clean_text(name, Printer.name, english="printer's name", chinese="印刷企业名称", required=True)
+    address = clean_text(address, Printer.address, english="address", chinese="地址")
     filing_number = _filing_number(filing_number)
+    region = registrable_region(session, region_code)
     if filing_valid_until is not None and filing_number is None:
         raise ValidationFailed("A filing expiry date needs the filing number.", "填写备案有效期时必须同时填写备案编号。",
                                code="missing_field", field="filing_number")
@@ -72,7 +64,7 @@ def register_printer(
                        f"统一社会信用代码为 {code} 的印刷企业已登记。", code="duplicate_printer")
     if filing_number and session.scalar(select(Printer.id).where(Printer.filing_number == filing_number)):
         raise _duplicate_filing(filing_number)
-    printer = Printer(credit_code=code, name=name, region_code=region.code, address=(address or "").strip(),
+    printer = Printer(credit_code=code, name=name, region_code=region.code, address=address,
                       filing_number=filing_number, filing_valid_until=filing_valid_until)
     session.add(printer)
     session.flush()
@@ -167,13 +159,8 @@ def revoke_filing(session: Session, *, actor: Actor, printer_id: int, reason: st
     codes and leaves the public list. Only a filing valid today can be revoked (Conflict
     otherwise); the number stays on the record, marked revoked, until a renewal.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("Say why the filing is revoked.", "请填写撤销备案的理由。", code="missing_field",
-                               field="reason")
-    if len(reason) > REVOCATION_REASON_MAX:
-        raise ValidationFailed(f"The reason is at most {REVOCATION_REASON_MAX} characters.",
-                               f"撤销理由最多 {REVOCATION_REASON_MAX} 个字符。", code="too_long", field="reason")
+    reason = clean_text(reason, Printer.filing_revoked_reason, english="reason for revoking", chinese="撤销备案的理由",
+                        required=True, field="reason")
     printer = _locked_printer(session, printer_id)
     if not printer.filing_valid_on(today()):
         if printer.filing_revoked:

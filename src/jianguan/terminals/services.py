@@ -21,6 +21,7 @@ from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.services import registrable_region
 from jianguan.errors import NotFound, PermissionDenied, ValidationFailed
+from jianguan.fields import clean_text
 from jianguan.jurisdiction import scope_condition
 from jianguan.merchants.models import Merchant
 from jianguan.regions.tree import region_tree
@@ -28,14 +29,6 @@ from jianguan.storage.base import utcnow
 from jianguan.terminals.models import Terminal, TerminalStatus
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{4,30}$")
-MAX_VERSION = 64
-
-
-def _required(value: str | None, field: str, label_zh: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(f"{field} is required.", f"请填写{label_zh}。", code="missing_field", field=field)
-    return value
 
 
 def register_terminal(
@@ -59,16 +52,19 @@ def register_terminal(
     merchant = session.get(Merchant, merchant_id)
     if merchant is None:
         raise NotFound(f"No distributor or shop {merchant_id}.", f"经销商/商店 {merchant_id} 不存在。")
-    name = _required(name, "name", "终端名称")[:100]
-    contact_name = _required(contact_name, "contact_name", "运维联系人")[:100]
-    contact_phone = _required(contact_phone, "contact_phone", "联系电话")
+    name = clean_text(name, Terminal.name, english="name", chinese="终端名称", required=True)
+    contact_name = clean_text(contact_name, Terminal.contact_name, english="contact name", chinese="运维联系人",
+                              required=True)
+    contact_phone = clean_text(contact_phone, Terminal.contact_phone, english="contact phone", chinese="联系电话",
+                               required=True)
+    address = clean_text(address, Terminal.address, english="address", chinese="安装地址")
     if not PHONE_PATTERN.match(contact_phone):
         raise ValidationFailed("The contact phone is not a phone number.", "联系电话格式有误。",
                                code="invalid_phone", field="contact_phone")
     region = registrable_region(session, region_code or merchant.region_code)
     key, api_key = create_api_key(session, actor=actor, name=f"{merchant.name} {name}"[:100], role=Role.TERMINAL,
                                   merchant_id=merchant.id, derive_from=derive_key_from)
-    terminal = Terminal(merchant_id=merchant.id, name=name, address=(address or merchant.address or "").strip(),
+    terminal = Terminal(merchant_id=merchant.id, name=name, address=address or merchant.address,
                         region_code=region.code, contact_name=contact_name, contact_phone=contact_phone,
                         api_key_id=api_key.id, status=TerminalStatus.ACTIVE, registered_at=utcnow())
     session.add(terminal)
@@ -118,7 +114,7 @@ def heartbeat(session: Session, *, principal: Principal, version: str | None, ac
     someone may later need to trace.
     """
     terminal = terminal_for_principal(session, principal)
-    version = (version or "").strip()[:MAX_VERSION] or None
+    version = clean_text(version, Terminal.software_version, english="software version", chinese="软件版本") or None
     terminal.last_heartbeat_at = utcnow()
     if version is not None and version != terminal.software_version:
         before = terminal.software_version

@@ -25,6 +25,8 @@ from jianguan.storage import make_engine, session_factory
 from jianguan.storage.migrate import require_current
 from jianguan.web import api, pages
 from jianguan.web.access import authorize, is_framework_route
+from jianguan.web.api.openapi import SECURITY_SCHEMES, DocumentedErrors
+from jianguan.web.bodies import JSONBodyRequest
 from jianguan.web.cookies import BrowserCookiesMiddleware
 from jianguan.web.errors import EXCEPTION_HANDLERS
 from jianguan.web.ratelimit import PublicRateLimit
@@ -71,6 +73,7 @@ def create_app(
         title="Jianguan API / 产品质量电子监管网接口",
         version=__version__,
         path="/api",
+        components=SECURITY_SCHEMES,
         render_plugins=[
             SwaggerRenderPlugin(
                 path="/docs",
@@ -92,6 +95,8 @@ def create_app(
                                        include_in_schema=False),
         ],
         guards=[authorize],
+        plugins=[DocumentedErrors()],
+        request_class=JSONBodyRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         state=state,
         openapi_config=openapi,

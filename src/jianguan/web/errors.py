@@ -8,11 +8,12 @@ protected page to the login form.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
@@ -72,18 +73,53 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     return _respond(request, exc.status_code, _body(exc.code, exc.message, exc.message_zh, **exc.details), headers)
 
 
+_QUOTED_MAX = 200
+# What msgspec and Litestar say of a value they refuse, in Chinese; anything else stays in English.
+_CHINESE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), chinese) for pattern, chinese in (
+    (r"^Expected `(?P<a>[^`]+)`, got `(?P<b>[^`]+)`$", "应为 {a} 类型，实为 {b}"),
+    (r"^Expected `str` of length >= 1$", "不能为空"),
+    (r"^Expected `(?:str|array|object)` of length >= (?P<a>\d+)$", "长度至少为 {a}"),
+    (r"^Expected `(?:str|array|object)` of length <= (?P<a>\d+)$", "长度最多为 {a}"),
+    (r"^Expected `(?:int|float)` >= (?P<a>\S+)$", "应不小于 {a}"),
+    (r"^Expected `(?:int|float)` <= (?P<a>\S+)$", "应不大于 {a}"),
+    (r"^Expected `str` matching regex '\\\\S'$", "不能只有空格"),
+    (r"^Expected `str` matching regex (?P<a>.+)$", "格式不符合要求（{a}）"),
+    (r"^Invalid enum value (?P<a>.+)$", "取值 {a} 不在可选范围内"),
+    (r"^Object missing required field `(?P<a>[^`]+)`$", "缺少必填字段 {a}"),
+    (r"^Object contains unknown field `(?P<a>[^`]+)`$", "含有未知字段 {a}"),
+    (r"^Invalid RFC3339 encoded (?P<a>date|datetime)$", "日期格式不正确（应为 YYYY-MM-DD）"),
+    (r"^The body is not valid JSON", "请求内容不是有效的 JSON"),
+    (r"^The body is nested too deeply", "请求内容嵌套层级过深"),
+))
+
+
+def _in_chinese(message: str) -> str:
+    for pattern, chinese in _CHINESE:
+        if match := pattern.match(message):
+            return chinese.format(**match.groupdict())
+    return message
+
+
+def _problem(item: dict[str, Any], message: str) -> str:
+    """One refused value: the field it is in (when known) and what is wrong with it."""
+    return f"{item['key']}: {message}" if item.get("key") else message
+
+
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     code, message, message_zh = _HTTP_MESSAGES.get(status, ("error", "The request failed.", "请求失败。"))
     details: dict[str, Any] = {}
     if isinstance(exc, ValidationException):
         code = "validation_failed"
-        message = "The request is not valid: " + (exc.detail or "")
-        message_zh = "请求内容不符合要求：" + (exc.detail or "")
-        if exc.extra:
-            details["fields"] = exc.extra
-    elif isinstance(exc, NotFoundException):
-        pass
+        # A refused value may be quoted in the message; it is cut, so an answer never grows with the request.
+        problems = [{**item, "message": str(item.get("message", ""))[:_QUOTED_MAX]}
+                    for item in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(item, dict)]
+        english = "; ".join(_problem(item, item.get("message", "")) for item in problems) or exc.detail or ""
+        chinese = "；".join(_problem(item, _in_chinese(item["message"])) for item in problems)
+        message = "The request is not valid: " + english
+        message_zh = "请求内容不符合要求：" + (chinese or english)
+        if problems:
+            details["fields"] = problems
     headers = dict(exc.headers or {})
     if status == 429 and "Retry-After" not in headers:
         headers["Retry-After"] = headers.get("RateLimit-Reset", "60")

@@ -14,16 +14,23 @@ from jianguan.errors import ValidationFailed
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def form_int(value: str | None, english: str, chinese: str) -> int | None:
-    """A whole number from a form field (thousands separators allowed: "1,000"); None when empty."""
+# Every number a form asks for (an id, a quantity, a year, a position in a batch) fits a 32-bit
+# column; a larger one is refused here rather than by the database (a 500).
+MAX_FORM_NUMBER = 2**31 - 1
+
+
+def form_int(value: str | None, english: str, chinese: str, *, maximum: int = MAX_FORM_NUMBER) -> int | None:
+    """A whole number from a form field (thousands separators allowed: "1,000"); None when empty.
+    ``maximum`` is the largest the field's column holds (a 64-bit one, e.g. a quota, says so).
+
+    Only ASCII digits: ``str.isdigit()`` is true of "¹" and "١" too, which ``int()`` refuses or reads.
+    """
     value = (value or "").strip().replace(",", "").replace("，", "")
     if not value:
         return None
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    if not value.isdecimal():
+    if not (value.isascii() and value.isdigit()):
         raise ValidationFailed(f"The {english} must be a number.", f"{chinese}应为数字。", code="invalid_number")
-    # No field takes 30 digits, and int() refuses text of more than 4,300.
-    if len(value) > 30:
+    if len(value) > len(str(maximum)) or int(value) > maximum:
         raise ValidationFailed(f"The {english} is too large.", f"{chinese}数值过大。", code="invalid_number")
     return int(value)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from jianguan.accounts import services as accounts
@@ -14,7 +13,8 @@ from jianguan.catalogue.models import Agency
 from jianguan.errors import DomainError, ValidationFailed
 from jianguan.storage import reading, transaction
 from jianguan.web.access import actor_for, require_principal, roles
-from jianguan.web.forms import Form
+from jianguan.web.forms import Form, form_int
+from jianguan.web.params import RowId
 
 STAFF = (Role.OPERATOR, Role.MANUFACTURER, Role.PRINTER, Role.MERCHANT)
 USER_FIELDS = ("username", "display_name", "role", "region_code", "agency", "enterprise_id", "printer_id",
@@ -26,13 +26,8 @@ KEY_SCOPE_FIELD = {Role.MANUFACTURER.value: "enterprise_id", Role.PRINTER.value:
 
 
 def _optional_int(value: str | None, field: str) -> int | None:
-    """A form's id field: empty is None; anything but digits is refused."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValidationFailed(f"{field} must be a number.", f"{field} 应为数字。", code="invalid_number")
-    return int(value)
+    """A form's id field: empty is None; anything but a number is refused."""
+    return form_int(value, field, field)
 
 
 # Users -------------------------------------------------------------------------------------------
@@ -85,14 +80,14 @@ def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> 
 
 @post("/manage/users/{user_id:int}/disable", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def users_disable(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Redirect:
+def users_disable(request: Request[Any, Any, Any], user_id: RowId) -> Redirect:
     """Disable a user (their sessions end at once)."""
     return _set_active(request, user_id, False)
 
 
 @post("/manage/users/{user_id:int}/enable", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def users_enable(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Redirect:
+def users_enable(request: Request[Any, Any, Any], user_id: RowId) -> Redirect:
     """Enable a user again."""
     return _set_active(request, user_id, True)
 
@@ -151,7 +146,7 @@ def keys_issue(request: Request[Any, Any, Any], data: Form) -> Template:
 
 @post("/manage/apikeys/{api_key_id:int}/revoke", opt=roles(*STAFF), include_in_schema=False,
       sync_to_thread=True)
-def keys_revoke(request: Request[Any, Any, Any], api_key_id: FromPath[int]) -> Redirect:
+def keys_revoke(request: Request[Any, Any, Any], api_key_id: RowId) -> Redirect:
     """Revoke a key at once."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:

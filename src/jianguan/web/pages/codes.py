@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Stream, Template
 
 from jianguan.accounts.models import Role
@@ -30,6 +30,7 @@ from jianguan.web.access import actor_for, require_principal, roles
 from jianguan.web.api.v1.codes import code_file_response, label_sheet_response
 from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import message
+from jianguan.web.params import RowId
 
 MANUFACTURERS = roles(Role.MANUFACTURER)
 HANDLERS = roles(Role.MANUFACTURER, Role.PRINTER)
@@ -138,14 +139,14 @@ def _batch_page(request: Request[Any, Any, Any], batch_id: int, *, form: str = "
 
 @get("/codes/batches/{batch_id:int}", opt=roles(Role.MANUFACTURER, Role.PRINTER, Role.OPERATOR, Role.REGULATOR),
      include_in_schema=False, sync_to_thread=True)
-def batch_page(request: Request[Any, Any, Any], batch_id: FromPath[int]) -> Template:
+def batch_page(request: Request[Any, Any, Any], batch_id: RowId) -> Template:
     """A batch: its facts, sample codes, downloads, printing, activations and packing."""
     return _batch_page(request, batch_id)
 
 
 @post("/codes/batches/{batch_id:int}/file", opt=HANDLERS, include_in_schema=False, sync_to_thread=True,
       status_code=200)
-def batch_file(request: Request[Any, Any, Any], batch_id: FromPath[int], data: Form) -> Stream | Template:
+def batch_file(request: Request[Any, Any, Any], batch_id: RowId, data: Form) -> Stream | Template:
     """Download the code file (counted against the batch's limit)."""
     try:
         return code_file_response(request, require_principal(request), batch_id)
@@ -154,7 +155,7 @@ def batch_file(request: Request[Any, Any, Any], batch_id: FromPath[int], data: F
 
 
 @get("/codes/batches/{batch_id:int}/labels.pdf", opt=HANDLERS, include_in_schema=False, sync_to_thread=True)
-def batch_labels(request: Request[Any, Any, Any], batch_id: FromPath[int], first: FromQuery[str] = "1",
+def batch_labels(request: Request[Any, Any, Any], batch_id: RowId, first: FromQuery[str] = "1",
                  count: FromQuery[str] = "240") -> Stream | Template:
     """The label sheet for ``count`` codes from the ``first`` (counting from 1)."""
     values = {"first": first, "count": count}
@@ -167,7 +168,7 @@ def batch_labels(request: Request[Any, Any, Any], batch_id: FromPath[int], first
 
 
 @post("/codes/batches/{batch_id:int}/printing", opt=HANDLERS, include_in_schema=False, sync_to_thread=True)
-def confirm_printing(request: Request[Any, Any, Any], batch_id: FromPath[int], data: Form) -> Template | Redirect:
+def confirm_printing(request: Request[Any, Any, Any], batch_id: RowId, data: Form) -> Template | Redirect:
     """Confirm the printed count and list the spoiled codes, one a line."""
     principal = require_principal(request)
     values = _values(data, ("printed_count", "spoiled_codes"))
@@ -194,7 +195,7 @@ def _selection(values: dict[str, str]) -> dict[str, Any]:
 
 
 @post("/codes/batches/{batch_id:int}/activations", opt=MANUFACTURERS, include_in_schema=False, sync_to_thread=True)
-def activate(request: Request[Any, Any, Any], batch_id: FromPath[int], data: Form) -> Template | Redirect:
+def activate(request: Request[Any, Any, Any], batch_id: RowId, data: Form) -> Template | Redirect:
     """Activate the whole batch, a range or a list of scanned codes with production data."""
     principal = require_principal(request)
     values = _values(data, ACTIVATION_FIELDS)
@@ -217,7 +218,7 @@ def activate(request: Request[Any, Any, Any], batch_id: FromPath[int], data: For
 
 @post("/codes/batches/{batch_id:int}/activations/{activation_id:int}/withdraw", opt=MANUFACTURERS,
       include_in_schema=False, sync_to_thread=True)
-def withdraw(request: Request[Any, Any, Any], batch_id: FromPath[int], activation_id: FromPath[int],
+def withdraw(request: Request[Any, Any, Any], batch_id: RowId, activation_id: RowId,
              data: Form) -> Template | Redirect:
     """Withdraw an activation, with the reason."""
     principal = require_principal(request)
@@ -234,7 +235,7 @@ def withdraw(request: Request[Any, Any, Any], batch_id: FromPath[int], activatio
 
 
 @post("/codes/batches/{batch_id:int}/packings", opt=MANUFACTURERS, include_in_schema=False, sync_to_thread=True)
-def packing(request: Request[Any, Any, Any], batch_id: FromPath[int], data: Form) -> Template | Redirect:
+def packing(request: Request[Any, Any, Any], batch_id: RowId, data: Form) -> Template | Redirect:
     """Pack item codes into a container code, or take them out (``action=unpack``)."""
     principal = require_principal(request)
     values = {"container": (data.get("container") or "").strip(), "contents": data.get("contents") or ""}
@@ -308,7 +309,7 @@ def approvals(request: Request[Any, Any, Any]) -> Template:
 
 @post("/manage/code-requests/{request_id:int}/decision", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def decide(request: Request[Any, Any, Any], request_id: FromPath[int], data: Form) -> Template | Redirect:
+def decide(request: Request[Any, Any, Any], request_id: RowId, data: Form) -> Template | Redirect:
     """Approve (and so issue) or reject a request; rejecting needs a reason."""
     values = {"request_id": str(request_id), "reason": (data.get("reason") or "").strip()}
     try:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
@@ -23,6 +23,7 @@ from jianguan.timezone import today
 from jianguan.web.access import PUBLIC, actor_for, require_principal, roles
 from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import message
+from jianguan.web.params import Offset, RowId
 
 PAGE_SIZE = 20
 STAGE_BADGES = {"registered": "", "signed": "warn", "credentials_issued": "warn", "codes_issued": "good",
@@ -42,12 +43,12 @@ PRODUCT_FIELDS = ("name", "specification", "category_id", "gtin", "case_units", 
 @get("/enterprises", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
 def directory_page(
     request: Request[Any, Any, Any], province: FromQuery[str | None] = None, region: FromQuery[str | None] = None,
-    category: FromQuery[str | None] = None, q: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
+    category: FromQuery[str | None] = None, q: FromQuery[str | None] = None, offset: Offset = 0,
 ) -> Template:
     """Signed enterprises, filtered by region, category and name; readable on a phone."""
     region_code = (region or "").strip() or (province or "").strip() or None
-    category_id = int(category) if category and category.isdigit() else None
-    offset = max(offset, 0)
+    category = (category or "").strip()
+    category_id = int(category) if category.isascii() and category.isdigit() else None
     refused: DomainError | None = None
     with reading(request.app.state.sessions) as session:
         try:
@@ -74,7 +75,7 @@ def directory_page(
 
 
 @get("/enterprises/{enterprise_id:int}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
-def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
+def directory_entry(request: Request[Any, Any, Any], enterprise_id: RowId) -> Template:
     """One signed enterprise's public entry."""
     with reading(request.app.state.sessions) as session:
         entry = directory.public_entry(session, enterprise_id)
@@ -173,14 +174,14 @@ OWNERS = roles(Role.OPERATOR, Role.MANUFACTURER)
 
 
 @get("/manage/enterprises/{enterprise_id:int}", opt=MANAGERS, include_in_schema=False, sync_to_thread=True)
-def manage_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Template:
+def manage_enterprise(request: Request[Any, Any, Any], enterprise_id: RowId) -> Template:
     """One enterprise: details, stage dates, qualifications, products and packaging."""
     return _detail_page(request, enterprise_id)
 
 
 @post("/manage/enterprises/{enterprise_id:int}/sign", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Record the signing (today, or on the date given)."""
     values = {"signed_on": (data.get("signed_on") or "").strip()}
     try:
@@ -195,7 +196,7 @@ def sign_enterprise(request: Request[Any, Any, Any], enterprise_id: FromPath[int
 
 @post("/manage/enterprises/{enterprise_id:int}/qualifications", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def add_qualification(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Add a qualification from the form."""
     principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in QUALIFICATION_FIELDS}
@@ -223,14 +224,15 @@ def _form_packaging(values: dict[str, str]) -> list[tuple[str, int]]:
 
 @post("/manage/enterprises/{enterprise_id:int}/quota", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def set_quota(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def set_quota(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Set the enterprise's monthly code quota from the form."""
     values = {"monthly_code_quota": (data.get("monthly_code_quota") or "").strip()}
     try:
         with transaction(request.app.state.sessions) as session:
             enterprises.set_monthly_quota(
                 session, actor=actor_for(request, require_principal(request)), enterprise_id=enterprise_id,
-                quota=form_int(values["monthly_code_quota"], "monthly code quota", "月度发码配额"))  # type: ignore[arg-type]
+                quota=form_int(values["monthly_code_quota"], "monthly code quota", "月度发码配额",
+                              maximum=2**63 - 1))  # the service says the range  # type: ignore[arg-type]
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="quota", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#quota", status_code=303)
@@ -238,8 +240,8 @@ def set_quota(request: Request[Any, Any, Any], enterprise_id: FromPath[int], dat
 
 @post("/manage/enterprises/{enterprise_id:int}/qualifications/{qualification_id:int}/remove", opt=OWNERS,
       include_in_schema=False, sync_to_thread=True)
-def remove_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int],
-                         qualification_id: FromPath[int]) -> Template | Redirect:
+def remove_qualification(request: Request[Any, Any, Any], enterprise_id: RowId,
+                         qualification_id: RowId) -> Template | Redirect:
     """Remove a qualification (the operator, or the enterprise's own staff)."""
     principal = require_principal(request)
     try:
@@ -253,7 +255,7 @@ def remove_qualification(request: Request[Any, Any, Any], enterprise_id: FromPat
 
 @post("/manage/enterprises/{enterprise_id:int}/products", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def add_product(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Register a product from the form: item always, case and pallet when their counts are given."""
     principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in PRODUCT_FIELDS}
@@ -272,7 +274,7 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
 
 @post("/manage/enterprises/{enterprise_id:int}/products/{product_id:int}", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def update_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], product_id: FromPath[int],
+def update_product(request: Request[Any, Any, Any], enterprise_id: RowId, product_id: RowId,
                    data: Form) -> Template | Redirect:
     """Change a product from its edit form: every field as the form shows it (an empty GTIN
     removes it, an empty case or pallet count removes that level)."""
@@ -293,7 +295,7 @@ def update_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int]
 
 @post("/manage/enterprises/{enterprise_id:int}/broadcast", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: Form) -> Template | Redirect:
+def post_broadcast(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form) -> Template | Redirect:
     """Post the enterprise's message (信息播报) from the form."""
     principal = require_principal(request)
     values = {"text": data.get("text") or ""}
@@ -308,7 +310,7 @@ def post_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]
 
 @post("/manage/enterprises/{enterprise_id:int}/broadcast/withdraw", opt=OWNERS, include_in_schema=False,
       sync_to_thread=True)
-def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> Redirect:
+def withdraw_broadcast(request: Request[Any, Any, Any], enterprise_id: RowId) -> Redirect:
     """Withdraw the enterprise's current message."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:

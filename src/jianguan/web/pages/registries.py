@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
@@ -22,6 +21,7 @@ from jianguan.timezone import today
 from jianguan.web.access import actor_for, current_principal, require_principal, roles
 from jianguan.web.forms import Form, form_date, form_int
 from jianguan.web.i18n import message
+from jianguan.web.params import RowId
 
 OPERATOR = roles(Role.OPERATOR)
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "agency", "mandatory_since", "description")
@@ -69,7 +69,7 @@ def catalogue_create(request: Request[Any, Any, Any], data: Form) -> Template | 
 
 
 @post("/manage/catalogue/{category_id:int}", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
-def catalogue_update(request: Request[Any, Any, Any], category_id: FromPath[int], data: Form) -> Template | Redirect:
+def catalogue_update(request: Request[Any, Any, Any], category_id: RowId, data: Form) -> Template | Redirect:
     """Change a category's names and agency, or retire or restore it."""
     try:
         with transaction(request.app.state.sessions) as session:
@@ -173,14 +173,14 @@ def _printer_page(request: Request[Any, Any, Any], printer_id: int, *, form: str
 
 @get("/manage/printers/{printer_id:int}", opt=roles(Role.OPERATOR, Role.PRINTER), include_in_schema=False,
      sync_to_thread=True)
-def printer_page(request: Request[Any, Any, Any], printer_id: FromPath[int]) -> Template:
+def printer_page(request: Request[Any, Any, Any], printer_id: RowId) -> Template:
     """One designated printer's record and filing: the operator's view (with the forms to renew
     and revoke the filing), and the printer's own."""
     return _printer_page(request, printer_id)
 
 
 @post("/manage/printers/{printer_id:int}/filing", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
-def printer_renew_filing(request: Request[Any, Any, Any], printer_id: FromPath[int], data: Form
+def printer_renew_filing(request: Request[Any, Any, Any], printer_id: RowId, data: Form
                          ) -> Template | Redirect:
     """Renew the printer's filing from the form (a new number or the same one, and its expiry date)."""
     values = _values(data, ("filing_number", "valid_until"))
@@ -197,7 +197,7 @@ def printer_renew_filing(request: Request[Any, Any, Any], printer_id: FromPath[i
 
 @post("/manage/printers/{printer_id:int}/filing/revoke", opt=OPERATOR, include_in_schema=False,
       sync_to_thread=True)
-def printer_revoke_filing(request: Request[Any, Any, Any], printer_id: FromPath[int], data: Form
+def printer_revoke_filing(request: Request[Any, Any, Any], printer_id: RowId, data: Form
                           ) -> Template | Redirect:
     """Revoke the printer's filing from the form, with the reason."""
     values = {"reason": (data.get("reason") or "").strip()}
@@ -212,7 +212,7 @@ def printer_revoke_filing(request: Request[Any, Any, Any], printer_id: FromPath[
 
 @get("/manage/merchants/{merchant_id:int}", opt=roles(Role.OPERATOR, Role.REGULATOR, Role.MERCHANT),
      include_in_schema=False, sync_to_thread=True)
-def merchant_page(request: Request[Any, Any, Any], merchant_id: FromPath[int]) -> Template:
+def merchant_page(request: Request[Any, Any, Any], merchant_id: RowId) -> Template:
     """One distributor's or shop's record: operators, regulators of its region, and its own staff."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
@@ -14,8 +13,9 @@ from jianguan.merchants import services as merchants
 from jianguan.storage import reading, transaction
 from jianguan.terminals import services as terminals
 from jianguan.web.access import actor_for, require_principal, roles
-from jianguan.web.forms import Form
+from jianguan.web.forms import Form, form_int
 from jianguan.web.i18n import language
+from jianguan.web.params import RowId
 
 TERMINAL_FIELDS = ("merchant_id", "name", "address", "region_code", "contact_name", "contact_phone")
 
@@ -52,11 +52,12 @@ def terminals_register(request: Request[Any, Any, Any], data: Form) -> Template:
     principal = require_principal(request)
     values = {name: (data.get(name) or "").strip() for name in TERMINAL_FIELDS}
     try:
-        if not values["merchant_id"].isdigit():
+        merchant_id = form_int(values["merchant_id"], "shop", "所在商店")
+        if merchant_id is None:
             raise ValidationFailed("Choose the shop.", "请选择所在商店。", code="missing_field")
         with transaction(request.app.state.sessions) as session:
             terminal, key = terminals.register_terminal(
-                session, actor=actor_for(request, principal), merchant_id=int(values["merchant_id"]),
+                session, actor=actor_for(request, principal), merchant_id=merchant_id,
                 name=values["name"], address=values["address"], region_code=values["region_code"] or None,
                 contact_name=values["contact_name"], contact_phone=values["contact_phone"])
             name = terminal.name
@@ -67,7 +68,7 @@ def terminals_register(request: Request[Any, Any, Any], data: Form) -> Template:
 
 @post("/manage/terminals/{terminal_id:int}/retire", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def terminals_retire(request: Request[Any, Any, Any], terminal_id: FromPath[int]) -> Redirect:
+def terminals_retire(request: Request[Any, Any, Any], terminal_id: RowId) -> Redirect:
     """Retire a terminal; its key stops working at once."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:

@@ -6,19 +6,22 @@ its prefix and name are shown, and its hash never leaves the database.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from jianguan.accounts import services as accounts
 from jianguan.accounts.models import ApiKey, Role, User
+from jianguan.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from jianguan.catalogue.models import Agency
 from jianguan.regions.models import RegionLevel
 from jianguan.storage import reading, transaction
 from jianguan.web.access import ANY_USER, actor_for, require_principal, roles
+from jianguan.web.api.openapi import errors
+from jianguan.web.params import Id, RegionCode, RowId, stored_in
 
 STAFF = (Role.OPERATOR, Role.MANUFACTURER, Role.PRINTER, Role.MERCHANT)
 
@@ -94,19 +97,19 @@ def me(request: Request[Any, Any, Any]) -> dict[str, Any]:
         }
 
 
-@dataclass
-class NewUser:
+class NewUser(msgspec.Struct, forbid_unknown_fields=True):
     """A user to create, with the scope its role needs (and no other)."""
 
-    username: str
-    display_name: str
-    password: str
-    role: str
-    region_code: str | None = None
-    agency: str | None = None
-    enterprise_id: int | None = None
-    printer_id: int | None = None
-    merchant_id: int | None = None
+    username: Annotated[str, stored_in(User.username, required=True,
+                                       description="3-64 letters, digits, . _ or - / 3-64 个字母、数字、点、横线或下划线")]
+    display_name: Annotated[str, stored_in(User.display_name, required=True)]
+    password: Annotated[str, msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+    role: Annotated[Role, msgspec.Meta(description="Not terminal: terminals have keys, not users / 不含查询终端")]
+    region_code: RegionCode | None = None
+    agency: Agency | None = None
+    enterprise_id: Id | None = None
+    printer_id: Id | None = None
+    merchant_id: Id | None = None
 
 
 @get("/users", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Users / 用户列表")
@@ -117,12 +120,12 @@ def list_users(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 @post("/users", opt=roles(Role.OPERATOR), sync_to_thread=True, status_code=HTTP_201_CREATED,
-      summary="Create a user / 新建用户")
+      summary="Create a user / 新建用户", responses=errors(409))
 def create_user(request: Request[Any, Any, Any], data: JSONBody[NewUser]) -> dict[str, Any]:
     """Create a user bound to the scope of its role."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
-        user = accounts.create_user(session, actor=actor_for(request, principal), **asdict(data))
+        user = accounts.create_user(session, actor=actor_for(request, principal), **msgspec.structs.asdict(data))
         return user_json(user)
 
 
@@ -136,27 +139,26 @@ def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> 
 
 @post("/users/{user_id:int}/disable", opt=roles(Role.OPERATOR), sync_to_thread=True, status_code=HTTP_200_OK,
       summary="Disable a user / 停用用户")
-def disable_user(request: Request[Any, Any, Any], user_id: FromPath[int]) -> dict[str, Any]:
+def disable_user(request: Request[Any, Any, Any], user_id: RowId) -> dict[str, Any]:
     """Disable a user; their sessions end at once."""
     return _set_active(request, user_id, False)
 
 
 @post("/users/{user_id:int}/enable", opt=roles(Role.OPERATOR), sync_to_thread=True, status_code=HTTP_200_OK,
       summary="Enable a user / 启用用户")
-def enable_user(request: Request[Any, Any, Any], user_id: FromPath[int]) -> dict[str, Any]:
+def enable_user(request: Request[Any, Any, Any], user_id: RowId) -> dict[str, Any]:
     """Enable a disabled user again."""
     return _set_active(request, user_id, True)
 
 
-@dataclass
-class NewApiKey:
+class NewApiKey(msgspec.Struct, forbid_unknown_fields=True):
     """A key to issue: manufacturer with enterprise_id, printer with printer_id, terminal with merchant_id."""
 
-    name: str
-    role: str = Role.MANUFACTURER.value
-    enterprise_id: int | None = None
-    printer_id: int | None = None
-    merchant_id: int | None = None
+    name: Annotated[str, stored_in(ApiKey.name, required=True)]
+    role: Role = Role.MANUFACTURER
+    enterprise_id: Id | None = None
+    printer_id: Id | None = None
+    merchant_id: Id | None = None
 
 
 @get("/apikeys", opt=roles(*STAFF), sync_to_thread=True, summary="API keys / 密钥列表")
@@ -174,13 +176,13 @@ def issue_api_key(request: Request[Any, Any, Any], data: JSONBody[NewApiKey]) ->
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
         key, api_key = accounts.issue_api_key(session, actor=actor_for(request, principal), principal=principal,
-                                              **asdict(data))
+                                              **msgspec.structs.asdict(data))
         return {**api_key_json(api_key), "key": key}
 
 
 @post("/apikeys/{api_key_id:int}/revoke", opt=roles(*STAFF), sync_to_thread=True, status_code=HTTP_200_OK,
       summary="Revoke an API key / 吊销密钥")
-def revoke_api_key(request: Request[Any, Any, Any], api_key_id: FromPath[int]) -> dict[str, Any]:
+def revoke_api_key(request: Request[Any, Any, Any], api_key_id: RowId) -> dict[str, Any]:
     """Revoke a key at once (operator, or staff of the organisation that holds it)."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:

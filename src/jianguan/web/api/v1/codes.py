@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
 import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Stream
 
 from jianguan.accounts.models import Role
@@ -23,10 +23,26 @@ from jianguan.accounts.principal import Principal
 from jianguan.codes import activation as activations
 from jianguan.codes import delivery, issue, keyring, lookup
 from jianguan.codes.labels import Label, render_label_sheet
-from jianguan.codes.models import Activation, RequestStatus
+from jianguan.codes.models import Activation, CodeRequest, RequestStatus
+from jianguan.enterprises.models import PackagingLevel
 from jianguan.storage import reading, transaction
 from jianguan.trace import services as trace
 from jianguan.web.access import PUBLIC, actor_for, require_principal, roles
+from jianguan.web.api.openapi import errors
+from jianguan.web.params import (
+    BatchOffset,
+    Code,
+    CodeInPath,
+    Codes,
+    Count,
+    Id,
+    LabelCount,
+    LabelOffset,
+    Quantity,
+    RowId,
+    offset_ranges,
+    stored_in,
+)
 
 REQUESTERS = roles(Role.MANUFACTURER, Role.OPERATOR)
 # Who reads requests, batches and what is known of a code; each sees its own scope only.
@@ -35,47 +51,47 @@ BATCH_READERS = roles(Role.MANUFACTURER, Role.PRINTER, Role.OPERATOR, Role.REGUL
 BATCH_HANDLERS = roles(Role.MANUFACTURER, Role.PRINTER)
 MANUFACTURERS = roles(Role.MANUFACTURER)
 _CHUNK = 256 * 1024
+MAX_RANGES = 10_000  # sub-ranges one activation may name
 
 
 class NewCodeRequest(msgspec.Struct, forbid_unknown_fields=True):
-    product_id: int
-    quantity: int
-    packaging_level: str = "item"
-    printer_id: int | None = None
+    product_id: Id
+    quantity: Quantity
+    packaging_level: PackagingLevel = PackagingLevel.ITEM
+    printer_id: Id | None = None
 
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
     approve: bool
-    reason: str = ""
+    reason: Annotated[str, stored_in(CodeRequest.reason, description="Required to reject / 驳回时必填")] = ""
 
 
 class PrintingReport(msgspec.Struct, forbid_unknown_fields=True):
-    printed_count: int
-    spoiled_codes: list[str] = msgspec.field(default_factory=list)
+    printed_count: Count
+    spoiled_codes: Codes = msgspec.field(default_factory=list)
 
 
 class NewActivation(msgspec.Struct, forbid_unknown_fields=True):
-    lot: str
+    lot: Annotated[str, stored_in(Activation.lot, required=True)]
     production_date: dt.date
     expiry_date: dt.date | None = None
-    inspection_record: str = ""
-    ranges: list[tuple[int, int]] | None = None
-    codes: list[str] | None = None
+    inspection_record: Annotated[str, stored_in(Activation.inspection_record)] = ""
+    ranges: Annotated[list[tuple[BatchOffset, BatchOffset]], offset_ranges(MAX_RANGES)] | None = None
+    codes: Codes | None = None
 
 
 class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str
+    reason: Annotated[str, stored_in(Activation.withdrawn_reason, required=True)]
 
 
 class PackingIn(msgspec.Struct, forbid_unknown_fields=True):
-    container: str
-    contents: list[str]
+    container: Code
+    contents: Codes
 
 
 class UnpackingIn(msgspec.Struct, forbid_unknown_fields=True):
-    container: str
-    contents: list[str] | None = None
-
+    container: Code
+    contents: Codes | None = None
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -135,7 +151,8 @@ def signing_keys(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
         return keyring.public_signing_keys(session)
 
 
-@post("/code-requests", opt=REQUESTERS, sync_to_thread=True, summary="Request codes / 申请监管码")
+@post("/code-requests", opt=REQUESTERS, sync_to_thread=True, summary="Request codes / 申请监管码",
+      responses=errors(409))
 def create_request(request: Request[Any, Any, Any], data: JSONBody[NewCodeRequest]) -> dict[str, Any]:
     """Ask for ``quantity`` codes of a product and packaging level, printed by ``printer_id`` (a
     designated printer with a valid filing) or, when null, by the enterprise itself. Within the
@@ -150,7 +167,7 @@ def create_request(request: Request[Any, Any, Any], data: JSONBody[NewCodeReques
 
 
 @get("/code-requests", opt=REQUEST_READERS, sync_to_thread=True, summary="Code requests / 监管码申请单")
-def list_requests(request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+def list_requests(request: Request[Any, Any, Any], status: FromQuery[RequestStatus | None] = None) -> list[dict[str, Any]]:
     """The requests in the caller's scope (the enterprise's own; a regulator's enterprises'; the
     operator's: all), newest first; ``status`` filters."""
     principal = require_principal(request)
@@ -159,7 +176,7 @@ def list_requests(request: Request[Any, Any, Any], status: FromQuery[str | None]
 
 
 @get("/code-requests/{request_id:int}", opt=REQUEST_READERS, sync_to_thread=True, summary="One code request / 申请单详情")
-def show_request(request: Request[Any, Any, Any], request_id: FromPath[int]) -> dict[str, Any]:
+def show_request(request: Request[Any, Any, Any], request_id: RowId) -> dict[str, Any]:
     """One request; 404 for another enterprise's."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
@@ -167,8 +184,8 @@ def show_request(request: Request[Any, Any, Any], request_id: FromPath[int]) -> 
 
 
 @post("/code-requests/{request_id:int}/decision", opt=roles(Role.OPERATOR), sync_to_thread=True,
-      summary="Approve or reject a request / 审批申请单")
-def decide(request: Request[Any, Any, Any], request_id: FromPath[int], data: JSONBody[Decision]) -> dict[str, Any]:
+      summary="Approve or reject a request / 审批申请单", responses=errors(409))
+def decide(request: Request[Any, Any, Any], request_id: RowId, data: JSONBody[Decision]) -> dict[str, Any]:
     """Grant (and so issue) or reject a pending request; rejecting needs a reason."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
@@ -191,7 +208,7 @@ def list_batches(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 
 
 @get("/batches/{batch_id:int}", opt=BATCH_READERS, sync_to_thread=True, summary="One code batch / 批次详情")
-def show_batch(request: Request[Any, Any, Any], batch_id: FromPath[int]) -> dict[str, Any]:
+def show_batch(request: Request[Any, Any, Any], batch_id: RowId) -> dict[str, Any]:
     """A batch with its activations, spoiled count and downloads left; 404 outside the caller's scope."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
@@ -215,8 +232,9 @@ def code_file_response(request: Request[Any, Any, Any], principal: Principal, ba
 
 
 @get("/batches/{batch_id:int}/file", opt=BATCH_HANDLERS, sync_to_thread=True,
-     summary="Download the code file / 下载监管码文件")
-def download_file(request: Request[Any, Any, Any], batch_id: FromPath[int]) -> Stream:
+     summary="Download the code file / 下载监管码文件", media_type="application/zip",
+     response_description="The signed ZIP code file / 签名的监管码文件", responses=errors(409))
+def download_file(request: Request[Any, Any, Any], batch_id: RowId) -> Stream:
     """The signed ZIP code file (``codes.csv`` and ``manifest.json``) for the batch's printer or its
     enterprise. Every download is recorded; after the limit (5 by default) the answer is 409."""
     return code_file_response(request, require_principal(request), batch_id)
@@ -251,17 +269,18 @@ def label_sheet_response(request: Request[Any, Any, Any], principal: Principal, 
 
 
 @get("/batches/{batch_id:int}/labels.pdf", opt=BATCH_HANDLERS, sync_to_thread=True,
-     summary="Label sheet (PDF) / 标签打印文件")
-def labels_pdf(request: Request[Any, Any, Any], batch_id: FromPath[int], offset: FromQuery[int] = 0,
-               count: FromQuery[int] = 240) -> Stream:
+     summary="Label sheet (PDF) / 标签打印文件", media_type="application/pdf",
+     response_description="A4 label sheets / A4 标签页")
+def labels_pdf(request: Request[Any, Any, Any], batch_id: RowId, offset: LabelOffset = 0,
+               count: LabelCount = 240) -> Stream:
     """A PDF of A4 label sheets (24 labels a page) for ``count`` codes (at most 10,000) from
     ``offset`` within the batch: product, code, GS1-128 barcode and QR link on each label."""
     return label_sheet_response(request, require_principal(request), batch_id, offset=offset, count=count)
 
 
 @post("/batches/{batch_id:int}/printing", opt=BATCH_HANDLERS, sync_to_thread=True,
-      summary="Confirm printing / 确认印刷")
-def confirm_printing(request: Request[Any, Any, Any], batch_id: FromPath[int],
+      summary="Confirm printing / 确认印刷", responses=errors(409))
+def confirm_printing(request: Request[Any, Any, Any], batch_id: RowId,
                      data: JSONBody[PrintingReport]) -> dict[str, Any]:
     """The named printer (or the enterprise, for a batch it prints itself) confirms how many codes it
     printed and lists the spoiled ones (作废), which then can never be activated."""
@@ -274,8 +293,8 @@ def confirm_printing(request: Request[Any, Any, Any], batch_id: FromPath[int],
 
 
 @post("/batches/{batch_id:int}/activations", opt=MANUFACTURERS, sync_to_thread=True,
-      summary="Activate codes / 激活监管码")
-def activate(request: Request[Any, Any, Any], batch_id: FromPath[int],
+      summary="Activate codes / 激活监管码", responses=errors(409))
+def activate(request: Request[Any, Any, Any], batch_id: RowId,
              data: JSONBody[NewActivation]) -> dict[str, Any]:
     """Bind lot, production date, expiry and inspection record to the whole batch, to ``ranges``
     (offsets ``[from, to)`` within the batch) or to scanned ``codes``. Spoiled codes, codes of
@@ -293,8 +312,8 @@ def activate(request: Request[Any, Any, Any], batch_id: FromPath[int],
 
 
 @post("/activations/{activation_id:int}/withdraw", opt=MANUFACTURERS, sync_to_thread=True,
-      summary="Withdraw an activation / 撤销激活")
-def withdraw(request: Request[Any, Any, Any], activation_id: FromPath[int],
+      summary="Withdraw an activation / 撤销激活", responses=errors(409))
+def withdraw(request: Request[Any, Any, Any], activation_id: RowId,
              data: JSONBody[Withdrawal]) -> dict[str, Any]:
     """Withdraw an activation with a reason: its codes read "not activated" again."""
     principal = require_principal(request)
@@ -308,7 +327,8 @@ def withdraw(request: Request[Any, Any, Any], activation_id: FromPath[int],
 # --- packing and look-up ---------------------------------------------------------------------
 
 
-@post("/packings", opt=MANUFACTURERS, sync_to_thread=True, summary="Pack codes into a container / 关联包装")
+@post("/packings", opt=MANUFACTURERS, sync_to_thread=True, summary="Pack codes into a container / 关联包装",
+      responses=errors(409))
 def pack(request: Request[Any, Any, Any], data: JSONBody[PackingIn]) -> dict[str, Any]:
     """Pack activated item (or case) codes into a case (or pallet) code of the same enterprise."""
     principal = require_principal(request)
@@ -329,7 +349,7 @@ def unpack(request: Request[Any, Any, Any], data: JSONBody[UnpackingIn]) -> dict
 
 
 @get("/codes/{code:str}/status", opt=REQUEST_READERS, sync_to_thread=True, summary="What is known of a code / 监管码状态")
-def code_status(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+def code_status(request: Request[Any, Any, Any], code: CodeInPath) -> dict[str, Any]:
     """Batch, product, printing, activation (lot and dates), packing and queries (count, first time
     and place) of a code. The operator sees every code; a regulator the codes of the enterprises in
     its scope; a manufacturer its own enterprise's. Any other code, issued or not, is 404."""

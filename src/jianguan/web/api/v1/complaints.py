@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, post
 from litestar.params import JSONBody
 
 from jianguan.complaints import services as complaints
+from jianguan.complaints.models import Complaint
 from jianguan.storage import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
 from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal
+from jianguan.web.params import RegionCode, stored_in
 
 
 class NewReport(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    place: str
-    region_code: str | None = None
-    contact: str | None = None
-    description: str | None = None
+    code: Annotated[str, stored_in(Complaint.code_input, required=True)]
+    place: Annotated[str, stored_in(Complaint.place, required=True)]
+    region_code: RegionCode | None = None
+    contact: Annotated[str, stored_in(Complaint.contact, description="A phone number or an e-mail address "
+                                                                     "/ 电话号码或电子邮箱")] | None = None
+    description: Annotated[str, stored_in(Complaint.description)] | None = None
 
 
 @post("/reports", opt=PUBLIC, sync_to_thread=True, summary="Report a fake / 举报假冒")

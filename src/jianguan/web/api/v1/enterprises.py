@@ -8,46 +8,65 @@ or the enterprise itself sees it, scoped by the services.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from jianguan.accounts.models import Role
 from jianguan.catalogue.services import get_category_by_code
 from jianguan.enterprises import directory, enrolment
 from jianguan.enterprises import services as enterprises
-from jianguan.enterprises.models import Enterprise, Product, Qualification
-from jianguan.errors import ValidationFailed
+from jianguan.enterprises.models import (
+    EnrolmentStage,
+    Enterprise,
+    PackagingLevel,
+    Product,
+    Qualification,
+    QualificationKind,
+)
+from jianguan.enterprises.services import MAX_UNITS_PER_LEVEL
 from jianguan.storage import reading, transaction
 from jianguan.web.access import PUBLIC, actor_for, current_principal, require_principal, roles
+from jianguan.web.api.openapi import errors
 from jianguan.web.api.v1.catalogue import category_json
+from jianguan.web.params import (
+    CreditCode,
+    Filter,
+    Id,
+    Offset,
+    RegionCode,
+    RegionFilter,
+    RowId,
+    Search,
+    stored_in,
+)
 
 MANAGERS = roles(Role.OPERATOR, Role.REGULATOR, Role.MANUFACTURER)
 OWNERS = roles(Role.OPERATOR, Role.MANUFACTURER)
 
 
 class NewEnterprise(msgspec.Struct, forbid_unknown_fields=True):
-    credit_code: str
-    name: str
-    region_code: str
-    category_id: int
-    address: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-    description: str = ""
+    credit_code: CreditCode
+    name: Annotated[str, stored_in(Enterprise.name, required=True)]
+    region_code: RegionCode
+    category_id: Id
+    address: Annotated[str, stored_in(Enterprise.address, required=True)]
+    contact_name: Annotated[str, stored_in(Enterprise.contact_name, required=True)]
+    contact_phone: Annotated[str, stored_in(Enterprise.contact_phone, required=True)]
+    contact_email: Annotated[str, stored_in(Enterprise.contact_email)] = ""
+    description: Annotated[str, stored_in(Enterprise.description)] = ""
 
 
 class EnterpriseChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    address: str | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
-    description: str | None = None
+    name: Annotated[str, stored_in(Enterprise.name, required=True)] | None = None
+    address: Annotated[str, stored_in(Enterprise.address, required=True)] | None = None
+    contact_name: Annotated[str, stored_in(Enterprise.contact_name, required=True)] | None = None
+    contact_phone: Annotated[str, stored_in(Enterprise.contact_phone, required=True)] | None = None
+    contact_email: Annotated[str, stored_in(Enterprise.contact_email)] | None = None
+    description: Annotated[str, stored_in(Enterprise.description)] | None = None
 
 
 class QuotaChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,34 +80,35 @@ class Signing(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class NewQualification(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
-    number: str
+    kind: QualificationKind
+    number: Annotated[str, stored_in(Qualification.number, required=True)]
     valid_from: dt.date
     valid_until: dt.date | None = None
-    issuer: str = ""
+    issuer: Annotated[str, stored_in(Qualification.issuer)] = ""
 
 
 class PackagingLevelIn(msgspec.Struct, forbid_unknown_fields=True):
-    level: str
-    units_of_lower_level: int = 1
+    level: PackagingLevel
+    units_of_lower_level: Annotated[int, msgspec.Meta(ge=1, le=MAX_UNITS_PER_LEVEL)] = 1
 
 
 class NewProduct(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    specification: str
-    category_id: int
-    gtin: str | None = None
-    packaging: list[PackagingLevelIn] = msgspec.field(default_factory=lambda: [PackagingLevelIn("item", 1)])
-    description: str = ""
+    name: Annotated[str, stored_in(Product.name, required=True)]
+    specification: Annotated[str, stored_in(Product.specification, required=True)]
+    category_id: Id
+    gtin: Annotated[str, msgspec.Meta(max_length=20, description="GTIN-8, -12, -13 or -14")] | None = None
+    packaging: Annotated[list[PackagingLevelIn], msgspec.Meta(min_length=1, max_length=len(PackagingLevel))] = (
+        msgspec.field(default_factory=lambda: [PackagingLevelIn(PackagingLevel.ITEM, 1)]))
+    description: Annotated[str, stored_in(Product.description)] = ""
 
 
 class ProductChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    specification: str | None = None
-    category_id: int | None = None
-    gtin: str | None = None  # "" removes it
-    packaging: list[PackagingLevelIn] | None = None
-    description: str | None = None
+    name: Annotated[str, stored_in(Product.name, required=True)] | None = None
+    specification: Annotated[str, stored_in(Product.specification, required=True)] | None = None
+    category_id: Id | None = None
+    gtin: Annotated[str, msgspec.Meta(max_length=20, description="GTIN-8, -12, -13 or -14; \"\" removes it")] | None = None
+    packaging: Annotated[list[PackagingLevelIn], msgspec.Meta(min_length=1, max_length=len(PackagingLevel))] | None = None
+    description: Annotated[str, stored_in(Product.description)] | None = None
 
 
 def qualification_json(qualification: Qualification) -> dict[str, Any]:
@@ -131,38 +151,36 @@ def _day(value: dt.date | None) -> str | None:
 
 
 def _category_id(session: Any, category: str | None) -> int | None:
-    """A category filter given as its id or its code."""
+    """A category filter given as its id or its code (ASCII digits are an id: ``"¹".isdigit()`` is
+    true too, and ``int()`` refuses it)."""
     if category is None or not category.strip():
         return None
     category = category.strip()
-    return int(category) if category.isdigit() else get_category_by_code(session, category).id
-
-
-def _limit(value: int) -> int:
-    if not 1 <= value <= 200:
-        raise ValidationFailed("limit is between 1 and 200.", "limit 应在 1 到 200 之间。", code="invalid_limit")
-    return value
+    if category.isascii() and category.isdigit():
+        return int(category)  # an id that names no category filters everything out
+    return get_category_by_code(session, category).id
 
 
 # --- the public directory -----------------------------------------------------------------
 
 
-@get("/enterprises", opt=PUBLIC, sync_to_thread=True, summary="Directory of networked enterprises / 入网企业目录")
+@get("/enterprises", opt=PUBLIC, sync_to_thread=True, summary="Directory of networked enterprises / 入网企业目录",
+     responses=errors(404))
 def directory_list(
-    request: Request[Any, Any, Any], region: FromQuery[str | None] = None, category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
-    limit: FromQuery[int] = 50, offset: FromQuery[int] = 0,
+    request: Request[Any, Any, Any], region: RegionFilter = None, category: Filter = None, q: Search = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50, offset: Offset = 0,
 ) -> dict[str, Any]:
     """Signed enterprises: name, credit code, region, main category, stage, valid qualifications,
     products. ``region`` includes every division under it; ``category`` is an id or a code."""
     with reading(request.app.state.sessions) as session:
         return directory.public_directory(session, region_code=region or None,
                                             category_id=_category_id(session, category), query=q,
-                                            limit=_limit(limit), offset=max(offset, 0))
+                                            limit=limit, offset=offset)
 
 
 @get("/enterprises/{enterprise_id:int}", opt=PUBLIC, sync_to_thread=True,
-     summary="One networked enterprise / 入网企业详情")
-def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> dict[str, Any]:
+     summary="One networked enterprise / 入网企业详情", responses=errors(404))
+def directory_entry(request: Request[Any, Any, Any], enterprise_id: RowId) -> dict[str, Any]:
     """The directory entry of a signed enterprise; 404 for any other."""
     with reading(request.app.state.sessions) as session:
         return directory.public_entry(session, enterprise_id)
@@ -171,7 +189,8 @@ def directory_entry(request: Request[Any, Any, Any], enterprise_id: FromPath[int
 # --- the registry -------------------------------------------------------------------------
 
 
-@post("/enterprises", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Register an enterprise / 企业登记")
+@post("/enterprises", opt=roles(Role.OPERATOR), sync_to_thread=True, summary="Register an enterprise / 企业登记",
+      responses=errors(409))
 def register(request: Request[Any, Any, Any], data: JSONBody[NewEnterprise]) -> dict[str, Any]:
     """Enter a manufacturer in the registry; it appears in the directory once it signs."""
     actor = actor_for(request, current_principal(request))
@@ -182,7 +201,7 @@ def register(request: Request[Any, Any, Any], data: JSONBody[NewEnterprise]) -> 
 
 @patch("/enterprises/{enterprise_id:int}", opt=OWNERS, sync_to_thread=True,
        summary="Change an enterprise's contacts / 修改企业联系信息")
-def update(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[EnterpriseChanges]) -> dict[str, Any]:
+def update(request: Request[Any, Any, Any], enterprise_id: RowId, data: JSONBody[EnterpriseChanges]) -> dict[str, Any]:
     """Change name, address, contacts or description (operator, or the enterprise itself)."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
@@ -192,8 +211,8 @@ def update(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: 
 
 
 @post("/enterprises/{enterprise_id:int}/sign", opt=roles(Role.OPERATOR), sync_to_thread=True,
-      summary="Record the signing / 签约入网")
-def sign(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[Signing | None] = None) -> dict[str, Any]:
+      summary="Record the signing / 签约入网", responses=errors(409))
+def sign(request: Request[Any, Any, Any], enterprise_id: RowId, data: JSONBody[Signing | None] = None) -> dict[str, Any]:
     """Record that the enterprise signed up (today, or on ``signed_on``)."""
     actor = actor_for(request, current_principal(request))
     with transaction(request.app.state.sessions) as session:
@@ -204,7 +223,7 @@ def sign(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JS
 
 @post("/enterprises/{enterprise_id:int}/quota", opt=roles(Role.OPERATOR), sync_to_thread=True,
       status_code=HTTP_200_OK, summary="Set the monthly code quota / 设置月度发码配额")
-def set_quota(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[QuotaChange]
+def set_quota(request: Request[Any, Any, Any], enterprise_id: RowId, data: JSONBody[QuotaChange]
               ) -> dict[str, Any]:
     """Set how many codes the enterprise may be issued a month without approval (0 to 10^12)."""
     actor = actor_for(request, current_principal(request))
@@ -217,8 +236,8 @@ def set_quota(request: Request[Any, Any, Any], enterprise_id: FromPath[int], dat
 @get("/manage/enterprises", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="The registry in your scope / 管辖范围内的企业")
 def manage_list(
-    request: Request[Any, Any, Any], region: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
-    stage: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+    request: Request[Any, Any, Any], region: RegionFilter = None, category: Filter = None,
+    stage: FromQuery[EnrolmentStage | None] = None, q: Search = None,
 ) -> list[dict[str, Any]]:
     """Enterprises in the caller's scope with their contacts and stage."""
     principal = require_principal(request)
@@ -230,7 +249,7 @@ def manage_list(
 
 @get("/manage/enterprises/{enterprise_id:int}", opt=MANAGERS, sync_to_thread=True,
      summary="One enterprise in your scope / 企业详情")
-def manage_detail(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> dict[str, Any]:
+def manage_detail(request: Request[Any, Any, Any], enterprise_id: RowId) -> dict[str, Any]:
     """An enterprise with its qualifications and products; 404 outside the caller's scope."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
@@ -239,8 +258,8 @@ def manage_detail(request: Request[Any, Any, Any], enterprise_id: FromPath[int])
 
 
 @post("/enterprises/{enterprise_id:int}/qualifications", opt=OWNERS, sync_to_thread=True,
-      summary="Add a qualification / 新增资质")
-def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[NewQualification]) -> dict[str, Any]:
+      summary="Add a qualification / 新增资质", responses=errors(409))
+def add_qualification(request: Request[Any, Any, Any], enterprise_id: RowId, data: JSONBody[NewQualification]) -> dict[str, Any]:
     """Record a title or licence (operator, or the enterprise itself)."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
@@ -252,7 +271,7 @@ def add_qualification(request: Request[Any, Any, Any], enterprise_id: FromPath[i
 
 @delete("/qualifications/{qualification_id:int}", opt=OWNERS, sync_to_thread=True,
         summary="Remove a qualification / 删除资质")
-def remove_qualification(request: Request[Any, Any, Any], qualification_id: FromPath[int]) -> None:
+def remove_qualification(request: Request[Any, Any, Any], qualification_id: RowId) -> None:
     """Remove a qualification recorded in error or withdrawn (operator, or the enterprise itself;
     another enterprise's is 404). Answers 204."""
     principal = require_principal(request)
@@ -263,7 +282,7 @@ def remove_qualification(request: Request[Any, Any, Any], qualification_id: From
 
 @get("/enterprises/{enterprise_id:int}/products", opt=MANAGERS, sync_to_thread=True,
      summary="An enterprise's products / 企业产品")
-def list_products(request: Request[Any, Any, Any], enterprise_id: FromPath[int]) -> list[dict[str, Any]]:
+def list_products(request: Request[Any, Any, Any], enterprise_id: RowId) -> list[dict[str, Any]]:
     """The products with their packaging levels; 404 outside the caller's scope."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
@@ -272,8 +291,8 @@ def list_products(request: Request[Any, Any, Any], enterprise_id: FromPath[int])
 
 
 @post("/enterprises/{enterprise_id:int}/products", opt=OWNERS, sync_to_thread=True,
-      summary="Register a product / 新增产品")
-def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], data: JSONBody[NewProduct]) -> dict[str, Any]:
+      summary="Register a product / 新增产品", responses=errors(409))
+def add_product(request: Request[Any, Any, Any], enterprise_id: RowId, data: JSONBody[NewProduct]) -> dict[str, Any]:
     """Register a product and its packaging levels (operator, or the enterprise itself)."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
@@ -286,7 +305,7 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: FromPath[int], d
 
 
 @patch("/products/{product_id:int}", opt=OWNERS, sync_to_thread=True, summary="Change a product / 修改产品")
-def update_product(request: Request[Any, Any, Any], product_id: FromPath[int], data: JSONBody[ProductChanges]
+def update_product(request: Request[Any, Any, Any], product_id: RowId, data: JSONBody[ProductChanges]
                    ) -> dict[str, Any]:
     """Change a product's name, specification, category, GTIN (``""`` removes it), packaging levels
     or description; fields left out stay (operator, or the enterprise itself; another's is 404)."""
@@ -302,7 +321,7 @@ def update_product(request: Request[Any, Any, Any], product_id: FromPath[int], d
 
 @get("/enrolment", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="Enrolment progress / 入网进度")
-def enrolment_counts(request: Request[Any, Any, Any], region: FromQuery[str | None] = None) -> dict[str, Any]:
+def enrolment_counts(request: Request[Any, Any, Any], region: RegionFilter = None) -> dict[str, Any]:
     """How many enterprises reached each stage, in the caller's scope and in each division under the region."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:

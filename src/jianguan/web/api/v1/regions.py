@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get
-from litestar.params import FromPath, FromQuery
 
 from jianguan.regions.models import RegionLevel
 from jianguan.regions.tree import RegionNode, region_tree
 from jianguan.storage import reading
 from jianguan.web.access import PUBLIC
+from jianguan.web.api.openapi import errors
+from jianguan.web.params import RegionInPath, Search
 
 SEARCH_LIMIT = 20
 
@@ -31,7 +32,7 @@ def _summary(region: RegionNode) -> dict[str, Any]:
 
 
 @get("/", opt=PUBLIC, sync_to_thread=True, summary="Search divisions / 查询行政区划")
-def list_regions(request: Request[Any, Any, Any], q: FromQuery[str | None] = None) -> dict[str, Any]:
+def list_regions(request: Request[Any, Any, Any], q: Search = None) -> dict[str, Any]:
     """Divisions whose name contains ``q`` (at most 20, provinces first); without ``q``, the provinces."""
     with reading(request.app.state.sessions) as session:
         tree = region_tree(session)
@@ -39,8 +40,8 @@ def list_regions(request: Request[Any, Any, Any], q: FromQuery[str | None] = Non
     return {"query": (q or "").strip(), "regions": [_summary(region) for region in found]}
 
 
-@get("/{code:str}", opt=PUBLIC, sync_to_thread=True, summary="One division / 行政区划详情")
-def region_detail(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+@get("/{code:str}", opt=PUBLIC, sync_to_thread=True, summary="One division / 行政区划详情", responses=errors(404))
+def region_detail(request: Request[Any, Any, Any], code: RegionInPath) -> dict[str, Any]:
     """One division with its parent, its ancestors from the province down, and its children.
 
     A code that is not 6 digits is refused (400); a well-formed but unknown one is 404.

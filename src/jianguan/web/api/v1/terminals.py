@@ -7,11 +7,11 @@ query log; the answer is the one every channel gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from jianguan.accounts.models import Role
@@ -23,6 +23,7 @@ from jianguan.terminals.models import Terminal
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
 from jianguan.web.access import actor_for, client_address, require_principal, roles
+from jianguan.web.params import CodeInPath, Id, RegionCode, RowId, stored_in
 
 VIEWERS = (Role.OPERATOR, Role.REGULATOR, Role.MERCHANT)
 
@@ -51,23 +52,21 @@ def terminal_json(terminal: Terminal, *, online: bool | None = None, merchant_na
     }
 
 
-@dataclass
-class NewTerminal:
+class NewTerminal(msgspec.Struct, forbid_unknown_fields=True):
     """A terminal to register in a shop; its county defaults to the shop's."""
 
-    merchant_id: int
-    name: str
-    contact_name: str
-    contact_phone: str
-    address: str = ""
-    region_code: str | None = None
+    merchant_id: Id
+    name: Annotated[str, stored_in(Terminal.name, required=True)]
+    contact_name: Annotated[str, stored_in(Terminal.contact_name, required=True)]
+    contact_phone: Annotated[str, stored_in(Terminal.contact_phone, required=True)]
+    address: Annotated[str, stored_in(Terminal.address)] = ""
+    region_code: RegionCode | None = None
 
 
-@dataclass
-class Heartbeat:
+class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     """What a terminal reports every minute."""
 
-    version: str | None = None
+    version: Annotated[str, stored_in(Terminal.software_version)] | None = None
 
 
 @post("/terminals", opt=roles(Role.OPERATOR), sync_to_thread=True, status_code=HTTP_201_CREATED,
@@ -98,7 +97,7 @@ def list_terminals(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 @post("/terminals/{terminal_id:int}/retire", opt=roles(Role.OPERATOR), sync_to_thread=True,
       status_code=HTTP_200_OK, summary="Retire a query terminal / 停用查询终端")
-def retire_terminal(request: Request[Any, Any, Any], terminal_id: FromPath[int]) -> dict[str, Any]:
+def retire_terminal(request: Request[Any, Any, Any], terminal_id: RowId) -> dict[str, Any]:
     """Retire a terminal; its key is revoked at once."""
     principal = require_principal(request)
     with transaction(request.app.state.sessions) as session:
@@ -125,7 +124,7 @@ def heartbeat(request: Request[Any, Any, Any], data: JSONBody[Heartbeat]) -> dic
 
 @get("/terminal/verify/{code:path}", opt=roles(Role.TERMINAL), sync_to_thread=True,
      summary="Verify a code at a terminal / 终端查询监管码")
-def terminal_verify(request: Request[Any, Any, Any], code: FromPath[str]) -> dict[str, Any]:
+def terminal_verify(request: Request[Any, Any, Any], code: CodeInPath) -> dict[str, Any]:
     """The verdict on a code scanned or typed at the terminal, as ``GET /api/v1/verify/{code}`` gives it
     (``alarm`` true: the shop must not sell it and the terminal sounds its alarm). The query is counted in
     the terminal's county and names the terminal. A scanned URL or GS1 string may be sent whole."""

@@ -1,0 +1,16 @@
+"""Every text column has its length (``String(n)``): only text the system writes itself is unbounded."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+
+from jianguan.models import metadata
+
+# The body of an outgoing text message: made by the system from a verdict, never typed into it.
+MACHINE_TEXT = {("outbound_sms", "text")}
+
+
+def test_no_text_column_is_unbounded_but_the_systems_own() -> None:
+    unbounded = {(table.name, column.name) for table in metadata.tables.values() for column in table.columns
+                 if isinstance(column.type, String) and column.type.length is None}
+    assert unbounded == MACHINE_TEXT

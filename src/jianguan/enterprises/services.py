@@ -297,7 +297,7 @@ def sign_enterprise(session: Session, *, actor: Actor, enterprise_id: int, signe
 MONTHLY_QUOTA_MAX = 10**12
 
 
-def set_monthly_quota(session: Session, *, actor: Actor, enterprise_id: int, quota: int) -> Enterprise:
+def set_monthly_quota(session: Session, *, actor: Actor, enterprise_id: int, quota: object) -> Enterprise:
     """Set how many codes the enterprise may be issued in a calendar month without an operator's
     approval (operator): a whole number from 0 (every request waits) to 10^12. The same value
     again changes nothing.

@@ -232,7 +232,7 @@ def set_quota(request: Request[Any, Any, Any], enterprise_id: RowId, data: Form)
             enterprises.set_monthly_quota(
                 session, actor=actor_for(request, require_principal(request)), enterprise_id=enterprise_id,
                 quota=form_int(values["monthly_code_quota"], "monthly code quota", "月度发码配额",
-                              maximum=2**63 - 1))  # the service says the range  # type: ignore[arg-type]
+                               maximum=2**63 - 1))  # the service checks the range and says it
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="quota", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#quota", status_code=303)

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Union, cast
 
 from jianguan.trace.cbv import CBV_BASE, GS1_VOC_BASE, Vocabulary, vocabularies
-from jianguan.trace.gs1_uri import canonical_value
+from jianguan.trace.gs1_uri import RECENT_VALUES, canonical_value
 
 if TYPE_CHECKING:
     from jianguan.trace.epcis_model import EPCISEvent, QuantityElement
@@ -92,7 +92,8 @@ def timestamp(moment: datetime) -> str:
     if milliseconds == 1_000_000:  # the reference fails here; the next second is what it means
         moment = moment.replace(microsecond=0) + _ONE_SECOND
         milliseconds = 0
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{milliseconds // 1000:03d}Z"
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{milliseconds // 1000:03d}Z")
 
 
 def _timestamp_text(text: str) -> str:
@@ -344,7 +345,9 @@ def _bare_words(event: EPCISEvent) -> dict[str, set[str]]:
 # --- The pre-hash string --------------------------------------------------------------------
 
 def _epcs(name: str, epcs: tuple[str, ...]) -> str:
-    values = sorted("epc=" + canonical_value(text) for text in (epc.strip() for epc in epcs) if text)
+    seen = RECENT_VALUES  # looked up here: this loop runs once a code, 100,000 times a large document
+    values = ["epc=" + (seen.get(text) or canonical_value(text)) for text in map(str.strip, epcs) if text]
+    values.sort()
     return name + "".join(values) if values else ""
 
 
@@ -383,25 +386,39 @@ def _vocabulary_field(name: str, value: str | None, vocabulary: Vocabulary) -> s
     return "" if value is None else _field(name, vocabulary.uri(value))
 
 
-def pre_hash_string(event: EPCISEvent) -> str:
-    """The event's canonical pre-hash string (what is hashed; useful to see why two differ)."""
-    words = vocabularies()
-    namespaces = dict(event.namespaces)
-    reading = _JsonReading(namespaces, _bare_words(event))
-    extra_nodes: list[Tree] = []
+def _extra_sections(event: EPCISEvent, places: tuple[tuple[str, str | None], ...]) -> tuple[dict[int, list[str]], list[Tree]]:
+    """The ordered sections an event's extra fields make (with its readPoint and bizLocation,
+    which may carry extensions), and the fields left for the end."""
+    reading = _JsonReading(dict(event.namespaces), _bare_words(event))
+    nodes: list[Tree] = []
     for key, value in event.extra.items():
-        if key in ("readPoint", "bizLocation"):
-            continue
-        extra_nodes.extend(reading.nodes(key, value))
-    for key, identifier in (("readPoint", event.read_point), ("bizLocation", event.biz_location)):
+        if key not in ("readPoint", "bizLocation"):
+            nodes.extend(reading.nodes(key, value))
+    for key, identifier in places:
         members = event.extra.get(key)
         if identifier is None and not members:
             continue
         children: list[Tree] = [] if identifier is None else [("id", identifier, [])]
         if isinstance(members, dict):
             children.extend(child for member, value in members.items() for child in reading.nodes(member, value))
-        extra_nodes.append((key, "", children))
-    sections, _, left = _sections(_grouped(extra_nodes), PROPERTY_ORDER, nested=False)
+        nodes.append((key, "", children))
+    sections, _, left = _sections(_grouped(nodes), PROPERTY_ORDER, nested=False)
+    return sections, left
+
+
+def pre_hash_string(event: EPCISEvent) -> str:
+    """The event's canonical pre-hash string (what is hashed; useful to see why two differ)."""
+    words = vocabularies()
+    sections: dict[int, list[str]] = {}
+    left: list[Tree] = []
+    places: tuple[tuple[str, str | None], ...] = (("readPoint", event.read_point), ("bizLocation", event.biz_location))
+    if event.extra:
+        sections, left = _extra_sections(event, places)
+    else:  # the common case, and the fast one: no extension anywhere
+        for key, identifier in places:
+            text = "" if identifier is None else _field("id", identifier)
+            if text:
+                sections[_POSITION[key]] = [key + text]
     for name, text in (
         ("eventTime", "eventTime=" + timestamp(event.event_time)),
         ("eventTimeZoneOffset", _field("eventTimeZoneOffset", event.event_time_zone_offset)),

@@ -147,8 +147,8 @@ def _epc_to_digital_link(uri: str) -> str | None:
 
 _KEYS = "01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai"
 # A Digital Link names a primary key in its path (before any query or fragment), followed by at
-# least four digits.
-_HAS_KEY = re.compile(rf"https?:[^?#]*/(?:{_KEYS})/[0-9]{{4}}[^/]")
+# least four digits and one more character.
+_KEY_SEGMENT = re.compile(rf"/(?:{_KEYS})/[0-9]{{4}}[^/]")
 _SHORT_NAMES = (("/gtin/", "/01/"), ("/itip/", "/8006/"), ("/cpid/", "/8010/"), ("/gln/", "/414/"),
                 ("/party/", "/417/"), ("/gsrnp/", "/8017/"), ("/gsrn/", "/8018/"), ("/gcn/", "/255/"),
                 ("/sscc/", "/00/"), ("/gdti/", "/253/"), ("/ginc/", "/401/"), ("/gsin/", "/402/"),
@@ -179,7 +179,11 @@ _CANONICAL = re.compile(
 
 def _digital_link(uri: str) -> str | None:
     """The constrained canonical form of a Digital Link URI, or None when it is not one."""
-    if _HAS_KEY.match(uri) is None:
+    if not uri.startswith(("http:", "https:")):
+        return None
+    query, fragment = uri.find("?"), uri.find("#")
+    path_end = min(query if query >= 0 else len(uri), fragment if fragment >= 0 else len(uri))
+    if _KEY_SEGMENT.search(uri, 0, path_end + 1) is None:
         return None
     uri = uri.split("?", 1)[0]
     for short, ai in _SHORT_NAMES:
@@ -234,11 +238,37 @@ def _canonical_number(text: str) -> str:
     return str(integral) if integral == number else str(number)
 
 
-def canonical_value(text: str) -> str:
-    """A stripped, non-empty value as the hash spells it: CBV URNs as Web URIs, numbers without
-    trailing zeros, EPC and Digital Link URIs in canonical Digital Link form."""
+def _canonical(text: str) -> str:
     if "urn:epcglobal:cbv:" in text:
         for urn, web in URN_TO_WEB:
             text = text.replace(urn, web)
+    first = text[0]
+    if first == "h":  # the common case, a URI: not a number
+        if _OUR_CODE.fullmatch(text):  # names no GS1 key: as given, and fast
+            return text
+        return (_digital_link(text) if "." in text else None) or text
+    if first == "u":
+        return (_epc_to_digital_link(text) if text.startswith("urn:epc:") and "." in text else None) or text
     text = _canonical_number(text)
     return canonical_identifier(text) or text
+
+
+# This network's code URIs, https://{host}/v/{20 digits}: no GS1 key segment can be in them.
+_OUR_CODE = re.compile(r"https?://[^/?#]+/v/[0-9]{20}")
+
+# Values met recently and their canonical form: a document names most codes two or three times
+# (commissioned, packed, shipped). Bounded; cleared when full.
+RECENT_VALUES: dict[str, str] = {}
+RECENT_LIMIT = 1 << 16
+
+
+def canonical_value(text: str, _seen: dict[str, str] = RECENT_VALUES) -> str:
+    """A stripped, non-empty value as the hash spells it: CBV URNs as Web URIs, numbers without
+    trailing zeros, EPC and Digital Link URIs in canonical Digital Link form."""
+    value = _seen.get(text)
+    if value is None:
+        value = _canonical(text)
+        if len(RECENT_VALUES) >= RECENT_LIMIT:
+            RECENT_VALUES.clear()
+        RECENT_VALUES[text] = value
+    return value

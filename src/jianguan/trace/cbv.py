@@ -33,6 +33,11 @@ ACCEPTED_BIZ_STEPS = (
     "destroying",
     "decommissioning",
 )
+# "returning" is not a CBV 2.0 bizStep (the CBV has the disposition "returned"), so JSON-LD
+# cannot send it as a bare word: the schema refuses it. It is taken in the CBV's URI spellings,
+# https://ref.gs1.org/cbv/BizStep-returning or urn:epcglobal:cbv:bizstep:returning, read as
+# the word "returning", hashed as that URI (as the reference does), and written back as it.
+NETWORK_BIZ_STEPS = frozenset({"returning"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,11 @@ class Vocabulary:
     base: str
     urn: str | None
     words: frozenset[str]
+    outside_cbv: frozenset[str] = frozenset()  # words of this network's own, spelt as CBV URIs
+
+    def written(self, word: str) -> str:
+        """How JSON-LD writes a word: bare when the CBV has it, else as its URI."""
+        return self.base + word if word in self.outside_cbv else word
 
     def word(self, value: str) -> str:
         """The bare word for any spelling of one of this vocabulary's words; else the value."""
@@ -104,8 +114,10 @@ def vocabularies() -> Vocabularies:
     def vocabulary(name: str, definition: dict[str, Any], base: str, urn: str | None) -> Vocabulary:
         return Vocabulary(name, base, urn, _words(definition, base))
 
+    biz_step = vocabulary("bizStep", context["bizStep"], CBV_BASE + "BizStep-", "urn:epcglobal:cbv:bizstep:")
     return Vocabularies(
-        biz_step=vocabulary("bizStep", context["bizStep"], CBV_BASE + "BizStep-", "urn:epcglobal:cbv:bizstep:"),
+        biz_step=Vocabulary(biz_step.name, biz_step.base, biz_step.urn, biz_step.words | NETWORK_BIZ_STEPS,
+                            NETWORK_BIZ_STEPS - biz_step.words),
         disposition=vocabulary("disposition", context["disposition"], CBV_BASE + "Disp-", "urn:epcglobal:cbv:disp:"),
         biz_transaction_type=vocabulary("bizTransaction type", context["bizTransactionList"]["@context"]["type"],
                                         CBV_BASE + "BTT-", "urn:epcglobal:cbv:btt:"),

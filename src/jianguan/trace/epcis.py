@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-from jianguan.trace.cbv import ACCEPTED_BIZ_STEPS, CONTEXT_URL
+from jianguan.trace.cbv import ACCEPTED_BIZ_STEPS, CONTEXT_URL, vocabularies
 from jianguan.trace.epcis_common import refuse
 from jianguan.trace.epcis_json import parse_json
 from jianguan.trace.epcis_model import (
@@ -176,7 +176,7 @@ def event_to_jsonld(
             out["childQuantityList"] = _quantities(event.child_quantity_list)
     out["action"] = event.action.value
     if event.biz_step is not None:
-        out["bizStep"] = event.biz_step
+        out["bizStep"] = vocabularies().biz_step.written(event.biz_step)
     if event.disposition is not None:
         out["disposition"] = event.disposition
     for key, identifier in (("readPoint", event.read_point), ("bizLocation", event.biz_location)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -197,16 +197,17 @@ def test_the_order_of_epcs_and_of_json_keys_does_not_matter(event: dict[str, Any
 
 
 MUTATIONS = {
-    "eventTime": lambda event: event["eventTime"].replace(".", ".9", 1)[:-7] + event["eventTime"][-6:],
+    "eventTime": lambda event: (datetime.fromisoformat(event["eventTime"]) + timedelta(milliseconds=1)).isoformat(
+        timespec="milliseconds"),
     "eventTimeZoneOffset": lambda event: "+14:00" if event["eventTimeZoneOffset"] != "+14:00" else "-01:00",
     "action": lambda event: "OBSERVE" if event["action"] != "OBSERVE" else "ADD",
     "bizStep": lambda event: "receiving" if event["bizStep"] != "receiving" else "shipping",
     "disposition": lambda event: "expired",
     "readPoint": lambda event: {"id": event["readPoint"]["id"] + "0"},
     "bizLocation": lambda event: {"id": "urn:jianguan:party:91000000000000000X"},
-    "epcList": lambda event: [*event["epcList"], "urn:jianguan:code:99999999999999999999"],
-    "childEPCs": lambda event: event["childEPCs"][1:] or ["urn:jianguan:code:99999999999999999999"],
-    "parentID": lambda event: "urn:jianguan:code:99999999999999999998",
+    "epcList": lambda event: [*event["epcList"], "urn:jianguan:code:mutated"],
+    "childEPCs": lambda event: event["childEPCs"][1:] or ["urn:jianguan:code:mutated"],
+    "parentID": lambda event: "urn:jianguan:code:mutated",
     "sourceList": lambda event: [{"type": "location", "source": "urn:jianguan:party:91000000000000000Y"}],
     "ext1:b": lambda event: "vchanged",
 }
@@ -215,8 +216,8 @@ MUTATIONS = {
 @SETTINGS
 @given(events(), st.sampled_from(sorted(MUTATIONS)))
 def test_changing_any_hashed_field_changes_the_hash(event: dict[str, Any], field: str) -> None:
-    if field in ("epcList", "childEPCs", "parentID") and field not in event:
-        return
+    if (field in ("epcList", "childEPCs", "parentID") and field not in event) or (field == "action" and "ilmd" in event):
+        return  # the field is not the event's, or the schema takes ilmd only with ADD
     changed = dict(event, **{field: MUTATIONS[field](event)})
     assert ours_of(changed).event_hash != ours_of(event).event_hash
 

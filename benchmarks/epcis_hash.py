@@ -19,6 +19,7 @@ from typing import Any
 from epcis_event_hash_generator import hash_generator, json_to_py
 
 from jianguan.trace.epcis import CONTEXT_URL, event_hash, parse_document
+from jianguan.trace.gs1_uri import RECENT_VALUES
 
 HOST = "https://jg.example.cn/v/"
 PARTY = "urn:jianguan:party:91330100MA27XYZ12K"
@@ -75,8 +76,17 @@ def main() -> None:
     codes = args.cases * (args.per_case + 1)
     print(f"document: {len(events):,} events, {codes:,} codes, {parsed.epc_count:,} EPCs named, {len(data) / 1e6:.1f} MB")
 
-    ours = best(lambda: [event_hash(event) for event in events], args.repeat)
-    whole = best(lambda: parse_document(data, "application/ld+json"), args.repeat)
+    def hash_all() -> None:
+        RECENT_VALUES.clear()  # cold: no canonical value remembered from an earlier run
+        for event in events:
+            event_hash(event)
+
+    ours = best(hash_all, args.repeat)
+    def parse_all() -> None:
+        RECENT_VALUES.clear()
+        parse_document(data, "application/ld+json")
+
+    whole = best(parse_all, args.repeat)
     print(f"hashing ({len(events):,} events):       {ours:.3f} s  {len(events) / ours:,.0f} events/s  "
           f"{codes / ours:,.0f} codes/s")
     print(f"parse_document (decode, schema, read, hash): {whole:.3f} s  {len(events) / whole:,.0f} events/s  "

@@ -119,3 +119,12 @@ def test_regenerated_epc_lists_are_written() -> None:
     assert written["eventTime"] == "2013-06-08T16:58:56.591+02:00"
     assert written["childQuantityList"][1] == {"epcClass": "urn:epc:class:lgtin:4012345.012345.998877",
                                                "quantity": 200.5, "uom": "KGM"}
+
+
+def test_an_event_built_by_hand_gets_its_hash() -> None:
+    parsed = parse_document((EXAMPLES / "xml/WithExtension_AggregationEvent.xml").read_bytes(), "text/xml").events[0]
+    built = EPCISEvent(**{field.name: getattr(parsed, field.name) for field in dataclasses.fields(EPCISEvent)
+                          if field.name != "event_hash"})
+    assert built == parsed
+    changed = dataclasses.replace(parsed, disposition="in_transit", event_hash="")
+    assert changed.event_hash != parsed.event_hash

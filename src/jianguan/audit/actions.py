@@ -67,6 +67,8 @@ class AuditAction(LabelledChoice):
 
     TRACE_PACKING_PACKED = "trace:packing:packed", "关联包装", "codes packed"
     TRACE_PACKING_UNPACKED = "trace:packing:unpacked", "解除包装关联", "codes unpacked"
+    TRACE_EVENTS_CAPTURED = "trace:events:captured", "上报流向事件", "supply-chain events captured"
+    TRACE_LOCATION_REGISTERED = "trace:location:registered", "登记地点", "place registered"
 
     @classmethod
     def known(cls, value: str) -> AuditAction | None:

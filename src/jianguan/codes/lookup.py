@@ -25,7 +25,7 @@ from jianguan.errors import NotFound
 from jianguan.jurisdiction import in_scope, scope_condition
 from jianguan.printers.models import Printer
 from jianguan.regions.tree import region_tree
-from jianguan.trace.models import Packing
+from jianguan.trace.store import container_of
 from jianguan.verify.models import CodeQueryState
 
 
@@ -80,7 +80,7 @@ def code_status(session: Session, *, code: str) -> dict[str, Any]:
     active = session.scalars(select(Activation).where(
         Activation.batch_id == batch.id, Activation.serial_start <= serial, Activation.serial_end > serial,
         Activation.withdrawn_at.is_(None))).all()
-    packed = session.get(Packing, (generation, serial))
+    packed = container_of(session, generation, serial)
     queried = session.get(CodeQueryState, (generation, serial))
     answer.update({
         "issued": True,
@@ -90,7 +90,7 @@ def code_status(session: Session, *, code: str) -> dict[str, Any]:
         "product": {"id": product.id, "name": product.name, "specification": product.specification},
         "spoiled": spoiled,
         "activation": None,
-        "container": encode_serial(ring[packed.container_generation], packed.container_serial) if packed else None,
+        "container": encode_serial(ring[packed[0]], packed[1]) if packed else None,
         "queries": {"count": queried.count if queried else 0,
                     "first_at": queried.first_at.isoformat() if queried else None,
                     "last_at": queried.last_at.isoformat() if queried else None,

@@ -48,6 +48,7 @@ from jianguan.terminals.services import register_terminal
 from jianguan.timezone import today
 from jianguan.trace import services as trace
 from jianguan.trace.models import Packing
+from jianguan.trace.store import container_of
 from jianguan.verify.models import Channel, CodeQueryState
 from jianguan.verify.services import QueryContext, Verifier, query_hash_key
 
@@ -445,10 +446,10 @@ def _samples(session: Session) -> list[str]:
             end = max(row.serial_end for row in ranges)
             if end < batch.serial_end and session.get(SpoiledCode, (batch.generation, end)) is None:
                 lines.append(f"sample activated_in_part {code(batch.generation, end)}")
-    packing = session.scalars(select(Packing).order_by(Packing.container_serial, Packing.serial).limit(1)).first()
+    packing = session.scalars(select(Packing).order_by(Packing.container_serial, Packing.serial_start).limit(1)).first()
     if packing is not None:
         lines.append(f"sample case {code(packing.container_generation, packing.container_serial)}")
-        lines.append(f"sample packed {code(packing.generation, packing.serial)}")
+        lines.append(f"sample packed {code(packing.generation, packing.serial_start)}")
     return lines + _verdict_samples(session, ring, code, lines)
 
 
@@ -474,7 +475,7 @@ def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: lis
             elif key in queried:
                 seen = seen or key
             elif (fresh is None and serial != activation.serial_start  # not the "activated" state sample
-                  and batch.packaging_level == "item" and session.get(Packing, key) is None):
+                  and batch.packaging_level == "item" and container_of(session, *key) is None):
                 fresh = key
     for verdict, sample in (("genuine", fresh), ("queried_before", seen), ("expired", expired)):
         if sample is not None:

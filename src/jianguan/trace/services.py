@@ -1,8 +1,9 @@
-"""Aggregation (关联包装): item codes packed into case codes, and case codes into pallet codes.
+"""Aggregation (关联包装) through the packing routes: item codes packed into case codes, and case
+codes into pallet codes, recorded as EPCIS AggregationEvents like any captured packing.
 
-Packing is the first of the supply-chain events: a case moves with its items. It is kept as
-one row per packed code while it is packed, keyed like every per-code table by
-``(generation, serial)``.
+The routes check what a person can get wrong first, with errors of their own (a code not yours,
+not activated, of a level that does not fit, already in another container), then capture the
+event: a case moves with its items from then on.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from jianguan.accounts.principal import Principal
 from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.codes.activation import MAX_LISTED_CODES, is_active
-from jianguan.codes.codec import Keyring, decode_code, parse_code
+from jianguan.codes.codec import Keyring, decode_code, encode_serial, parse_code
 from jianguan.codes.keyring import keyring
 from jianguan.codes.lookup import find_batch
 from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import PackagingLevel
 from jianguan.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jianguan.storage.base import utcnow
+from jianguan.trace.capture import capture
+from jianguan.trace.epcis_model import Action, EPCISEvent, EventType
+from jianguan.trace.identifiers import code_uri
 from jianguan.trace.models import Packing
+from jianguan.trace.store import container_of
 
 
 def _locate(session: Session, ring: Keyring, raw: str) -> tuple[str, int, int, CodeBatch]:
@@ -36,7 +42,21 @@ def _locate(session: Session, ring: Keyring, raw: str) -> tuple[str, int, int, C
     return parsed.code, generation, serial, batch
 
 
+def packed_in(session: Session, generation: int, serial: int) -> list[tuple[int, int, int]]:
+    """The runs ``(generation, start, end)`` packed in the container ``(generation, serial)``."""
+    return list(session.execute(select(Packing.generation, Packing.serial_start, Packing.serial_end)
+                                .where(Packing.container_generation == generation, Packing.container_serial == serial)
+                                .order_by(Packing.generation, Packing.serial_start)))
+
+
 _LEVEL_ORDER = {PackagingLevel.ITEM.value: 0, PackagingLevel.CASE.value: 1, PackagingLevel.PALLET.value: 2}
+
+
+def _aggregation(action: Action, step: str, container: str, children: Sequence[str]) -> EPCISEvent:
+    now = utcnow()
+    return EPCISEvent(index=0, type=EventType.AGGREGATION, action=action, event_time=now,
+                      event_time_zone_offset="+08:00", biz_step=step, parent_id=code_uri(container),
+                      child_epcs=tuple(code_uri(code) for code in children))
 
 
 def pack(session: Session, *, actor: Actor, principal: Principal, container: str, contents: Sequence[str]) -> int:
@@ -58,26 +78,29 @@ def pack(session: Session, *, actor: Actor, principal: Principal, container: str
         if batch.enterprise_id != principal.enterprise_id:
             raise NotFound("A code is not one of your enterprise's.", "有监管码不属于本企业。", code="unknown_code")
     container_level = _LEVEL_ORDER[container_batch.packaging_level]
-    packed = 0
+    if not is_active(session, container_batch, container_serial):
+        raise ValidationFailed(f"Code {container_code} is not activated.", f"监管码 {container_code} 尚未激活。",
+                               code="not_activated")
+    new: list[str] = []
     for code, generation, serial, batch in located:
         if _LEVEL_ORDER[batch.packaging_level] >= container_level:
             raise ValidationFailed(f"{code} ({batch.packaging_level}) cannot go into a {container_batch.packaging_level}.",
                                    f"{code} 的包装层级不低于容器，不能装入。", code="bad_packaging_level")
         if not is_active(session, batch, serial):
             raise ValidationFailed(f"Code {code} is not activated.", f"监管码 {code} 尚未激活。", code="not_activated")
-        existing = session.get(Packing, (generation, serial))
-        if existing is not None:
-            if (existing.container_generation, existing.container_serial) == (container_generation, container_serial):
-                continue
+        current = container_of(session, generation, serial)
+        if current == (container_generation, container_serial) or code in new:
+            continue
+        if current is not None:
             raise Conflict(f"Code {code} is already packed in another container; unpack it first.",
                            f"监管码 {code} 已关联到其他包装，请先解除关联。", code="already_packed")
-        session.add(Packing(generation=generation, serial=serial, container_generation=container_generation,
-                            container_serial=container_serial, packed_by=actor.name))
-        packed += 1
-    session.flush()
+        new.append(code)
+    if new:
+        capture(session, actor=actor, principal=principal, source="packing",
+                events=[_aggregation(Action.ADD, "packing", container_code, new)])
     record(session, actor=actor, action=AuditAction.TRACE_PACKING_PACKED, target_type="container",
-           target_id=container_code, after={"packed": packed, "listed": len(located)})
-    return packed
+           target_id=container_code, after={"packed": len(new), "listed": len(located)})
+    return len(new)
 
 
 def unpack(session: Session, *, actor: Actor, principal: Principal, container: str,
@@ -89,14 +112,14 @@ def unpack(session: Session, *, actor: Actor, principal: Principal, container: s
     container_code, generation, serial, batch = _locate(session, ring, container)
     if batch.enterprise_id != principal.enterprise_id:
         raise NotFound("The container is not one of your enterprise's.", "该包装码不属于本企业。", code="unknown_code")
-    query = select(Packing).where(Packing.container_generation == generation, Packing.container_serial == serial)
-    rows = list(session.scalars(query))
+    packed = {(g, s) for g, start, end in packed_in(session, generation, serial) for s in range(start, end)}
     if contents is not None:
         wanted = {(g, s) for _c, g, s, _b in (_locate(session, ring, raw) for raw in contents)}
-        rows = [row for row in rows if (row.generation, row.serial) in wanted]
-    for row in rows:
-        session.delete(row)
-    session.flush()
+        packed &= wanted
+    if packed:
+        children = [encode_serial(ring[g], s) for g, s in sorted(packed)]
+        capture(session, actor=actor, principal=principal, source="packing",
+                events=[_aggregation(Action.DELETE, "unpacking", container_code, children)])
     record(session, actor=actor, action=AuditAction.TRACE_PACKING_UNPACKED, target_type="container",
-           target_id=container_code, after={"unpacked": len(rows)})
-    return len(rows)
+           target_id=container_code, after={"unpacked": len(packed)})
+    return len(packed)

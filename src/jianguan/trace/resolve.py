@@ -1,0 +1,230 @@
+"""Turning what events name into what the network knows, in bulk: codes into serial runs of their
+batches, GLNs and credit codes into parties and places, and activations into ranges.
+
+A document of fifty thousand codes is read with a handful of statements: codes are decoded as
+one numpy array, consecutive serials find their batch once, and the activations of every batch
+involved are read in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jianguan.codes.codec import Keyring, MalformedCode, decode_codes
+from jianguan.codes.models import Activation, CodeBatch
+from jianguan.codes.ranges import Range, merge_ranges
+from jianguan.enterprises.models import Enterprise, Product
+from jianguan.merchants.models import Merchant
+from jianguan.trace.identifiers import CodeName, ForeignSerial, PartyName, name_code, name_party
+from jianguan.trace.models import Location, PartyKind
+from jianguan.trace.moves import Party
+
+MAX_PROBLEMS = 100  # a capture stops looking once it has found this many things wrong
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What a capture needs of a batch."""
+
+    id: int
+    generation: int
+    start: int
+    end: int
+    enterprise_id: int
+    product_id: int
+    packaging_level: str
+    gtin: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A code found: its generation, serial and batch."""
+
+    generation: int
+    serial: int
+    batch: Batch
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """Why an identifier names no code the capture may use: ``reason`` is one of ``not_a_code``,
+    ``malformed``, ``unknown``, ``foreign`` (a GS1 serial no enterprise registered) and
+    ``wrong_product`` (a Digital Link naming another product's GTIN)."""
+
+    reason: str
+    detail: str = ""
+    detail_zh: str = ""
+
+
+def _gtin14(gtin: str | None) -> str | None:
+    return gtin.zfill(14) if gtin else None
+
+
+class CodeResolver:
+    """Resolves code identifiers, remembering each, for one capture."""
+
+    def __init__(self, session: Session, ring: Keyring) -> None:
+        self._session = session
+        self.ring = ring
+        self.found: dict[str, Located | Unresolved] = {}
+        self._batches: dict[int, list[Batch]] = {}
+
+    def resolve(self, uris: Iterable[str]) -> None:
+        """Resolve every identifier not resolved yet."""
+        names: dict[str, CodeName] = {}
+        for uri in uris:
+            if uri in self.found or uri in names:
+                continue
+            named = name_code(uri)
+            if isinstance(named, CodeName):
+                names[uri] = named
+            elif isinstance(named, ForeignSerial):
+                self.found[uri] = Unresolved("foreign", f"{named.gtin}/{named.serial}")
+            else:
+                self.found[uri] = Unresolved("not_a_code")
+        if not names:
+            return
+        uris_of_codes = list(names)
+        texts = np.array([names[uri].code for uri in uris_of_codes])
+        keep = np.ones(len(texts), dtype=bool)
+        generations = serials = np.empty(0, dtype=np.uint64)
+        for _attempt in range(MAX_PROBLEMS + 1):
+            try:
+                generations, serials = decode_codes(self.ring, texts[keep])
+                break
+            except MalformedCode as error:
+                bad = int(np.flatnonzero(keep)[error.details["index"]])
+                keep[bad] = False
+                self.found[uris_of_codes[bad]] = Unresolved("malformed", error.message, error.message_zh)
+        else:
+            for at in np.flatnonzero(keep).tolist():
+                self.found[uris_of_codes[at]] = Unresolved("malformed", "not checked: too many malformed codes",
+                                                                  "错误过多，未再检查")
+            return
+        kept = [uris_of_codes[at] for at in np.flatnonzero(keep).tolist()]
+        order = np.lexsort((serials, generations))
+        batch: Batch | None = None
+        for at in order.tolist():
+            uri, generation, serial = kept[at], int(generations[at]), int(serials[at])
+            if batch is None or batch.generation != generation or not batch.start <= serial < batch.end:
+                batch = self.batch_of(generation, serial)
+            if batch is None:
+                self.found[uri] = Unresolved("unknown")
+                continue
+            gtin = _gtin14(names[uri].gtin)
+            if gtin is not None and gtin != _gtin14(batch.gtin):
+                self.found[uri] = Unresolved("wrong_product", gtin)
+                continue
+            self.found[uri] = Located(generation, serial, batch)
+
+    def batch_of(self, generation: int, serial: int) -> Batch | None:
+        for batch in self._batches.get(generation, []):
+            if batch.start <= serial < batch.end:
+                return batch
+        row = self._session.execute(
+            select(CodeBatch, Product.gtin).join(Product, Product.id == CodeBatch.product_id)
+            .where(CodeBatch.generation == generation, CodeBatch.serial_start <= serial)
+            .order_by(CodeBatch.serial_start.desc()).limit(1)).first()
+        if row is None or serial >= row[0].serial_end:
+            return None
+        found, gtin = row
+        batch = Batch(found.id, generation, found.serial_start, found.serial_end, found.enterprise_id,
+                      found.product_id, found.packaging_level, gtin)
+        self._batches.setdefault(generation, []).append(batch)
+        return batch
+
+
+def runs_of(located: Iterable[Located]) -> list[tuple[Batch, int, int]]:
+    """Codes as the fewest runs ``(batch, start, end)`` of consecutive serials of one batch."""
+    by_batch: dict[int, tuple[Batch, list[Range]]] = {}
+    for code in located:
+        entry = by_batch.setdefault(code.batch.id, (code.batch, []))
+        entry[1].append((code.serial, code.serial + 1))
+    return [(batch, start, end) for batch, ranges in by_batch.values() for start, end in merge_ranges(ranges)]
+
+
+class Activations:
+    """The active ranges of the batches a capture touches, read once, and what it activates."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._ranges: dict[int, list[Range]] = {}
+
+    def load(self, batch_ids: Iterable[int]) -> None:
+        wanted = [batch_id for batch_id in set(batch_ids) if batch_id not in self._ranges]
+        for batch_id in wanted:
+            self._ranges[batch_id] = []
+        for at in range(0, len(wanted), 500):
+            rows = self._session.execute(select(Activation.batch_id, Activation.serial_start, Activation.serial_end)
+                                         .where(Activation.batch_id.in_(wanted[at:at + 500]),
+                                                Activation.withdrawn_at.is_(None)))
+            for batch_id, start, end in rows:
+                self._ranges[batch_id].append((start, end))
+        for batch_id in wanted:
+            self._ranges[batch_id] = merge_ranges(self._ranges[batch_id])
+
+    def add(self, batch_id: int, start: int, end: int) -> None:
+        self._ranges[batch_id] = merge_ranges([*self._ranges.get(batch_id, []), (start, end)])
+
+    def first_inactive(self, batch_id: int, start: int, end: int) -> int | None:
+        """The first serial of ``[start, end)`` not activated, or None."""
+        position = start
+        for low, high in self._ranges.get(batch_id, []):
+            if high <= position:
+                continue
+            if low > position:
+                return position
+            position = high
+            if position >= end:
+                return None
+        return position if position < end else None
+
+
+@dataclass(frozen=True, slots=True)
+class PartyInfo:
+    """A party or place an event names: the party, its county, and the place's GLN if one."""
+
+    party: Party
+    region: str
+    gln: str | None = None
+
+
+class PartyResolver:
+    """Resolves parties and places by credit code or GLN, remembering each."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._found: dict[str, PartyInfo | None] = {}
+
+    def resolve(self, uri: str) -> PartyInfo | None:
+        if uri not in self._found:
+            self._found[uri] = self._lookup(name_party(uri))
+        return self._found[uri]
+
+    def _lookup(self, name: PartyName | None) -> PartyInfo | None:
+        if name is None:
+            return None
+        if name.gln is not None:
+            location = self._session.get(Location, name.gln)
+            if location is None:
+                return None
+            return PartyInfo((PartyKind(location.party_kind), location.party_id), location.region_code, name.gln)
+        return party_by_credit_code(self._session, name.credit_code or "")
+
+
+def party_by_credit_code(session: Session, credit_code: str) -> PartyInfo | None:
+    """The enterprise or merchant with this credit code."""
+    enterprise = session.execute(select(Enterprise.id, Enterprise.region_code)
+                                 .where(Enterprise.credit_code == credit_code)).first()
+    if enterprise is not None:
+        return PartyInfo((PartyKind.ENTERPRISE, enterprise.id), enterprise.region_code)
+    merchant = session.execute(select(Merchant.id, Merchant.region_code)
+                               .where(Merchant.credit_code == credit_code)).first()
+    if merchant is not None:
+        return PartyInfo((PartyKind.MERCHANT, merchant.id), merchant.region_code)
+    return None

@@ -62,6 +62,8 @@ bench: $(STAMP) ## Run every benchmark and print the measured ratios (see benchm
 	$(BIN)/python -m benchmarks.storage --batches 100 --per-batch 1000000
 	$(BIN)/python -m benchmarks.verify_service --issued 100000000 --queried 1000000
 	$(BIN)/python -m benchmarks.http --issued 100000000
+	$(BIN)/python -m benchmarks.epcis_hash
+	$(BIN)/python -m benchmarks.epcis_capture
 
 clean: ## Remove the virtual environment, the compiled part and the local database
 	rm -rf $(VENV) var src/jianguan/codes/_ff1_rounds*.so

@@ -31,7 +31,6 @@ from jianguan.merchants.models import Merchant
 from jianguan.printers.models import Printer
 from jianguan.storage import make_engine, reading, session_factory
 from jianguan.terminals.models import Terminal
-from jianguan.trace.models import Packing
 from jianguan.web.access import is_framework_route
 from jianguan.web.app import create_app
 from tests.functional.access_table import CALLERS, MATRIX, PUBLIC, Listing, Unscoped
@@ -105,7 +104,6 @@ def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
         printer_id = session.scalar(select(func.max(Printer.id))) + 1000
         merchant_id = session.scalar(select(Merchant.id).where(Merchant.name == "河北农资连锁有限公司"))
         huayin = session.scalar(select(Printer.id).where(Printer.name == "石家庄华印票证印刷有限公司"))
-        packed = session.scalars(select(Packing).order_by(Packing.container_serial, Packing.serial).limit(2)).all()
         qualification = session.scalar(select(func.min(Qualification.id)).where(Qualification.enterprise_id == zhenwei))
     engine.dispose()
     yield {
@@ -118,7 +116,7 @@ def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
         "matrix_ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
                        "request_id": request.id, "api_key_id": key.id, "printer_id": huayin,
                        "merchant_id": merchant_id, "code": live.seed.samples["case"][0],
-                       "product_id": batch.product_id, "qualification_id": qualification, "packed": len(packed)},
+                       "product_id": batch.product_id, "qualification_id": qualification},
         "zhenwei_markers": ("珍味", credit_code),
         "outside_luancheng": [e.name for e in ENTERPRISES if e.region != "130111"],
         "names": names,

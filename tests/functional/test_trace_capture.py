@@ -168,3 +168,38 @@ def test_a_case_moves_with_its_items_and_an_item_sold_alone_leaves_its_case(sess
     send(sessions, chain, "shop", [event(0, "returning", cases, minutes=50, where=chain.places["shop"])])
     assert _where(sessions, items[0]).status == Whereabouts.SOLD
     assert _where(sessions, items[1]).status == Whereabouts.RETURNED
+
+
+def test_a_document_sent_again_is_answered_with_its_capture(sessions, chain) -> None:
+    import json
+
+    from jianguan.storage import transaction
+    from jianguan.trace.capture import capture_document
+    from jianguan.trace.epcis import CONTEXT_URL
+    from tests.functional.trace_data import ACTOR, sgln
+
+    _batch, items = issue_codes(sessions, chain, 3)
+    data = json.dumps({"@context": [CONTEXT_URL], "type": "EPCISDocument", "schemaVersion": "2.0",
+                       "creationDate": "2026-11-02T10:30:00Z", "epcisBody": {"eventList": [{
+                           "type": "ObjectEvent", "eventTime": "2026-11-02T10:30:00+08:00",
+                           "eventTimeZoneOffset": "+08:00", "action": "OBSERVE", "bizStep": "shipping",
+                           "epcList": [f"https://jg.example.cn/v/{code}" for code in items],
+                           "bizLocation": {"id": sgln(chain.places["warehouse"])},
+                           "destinationList": [{"type": "owning_party",
+                                                "destination": sgln(chain.places["depot"])}]}]}}).encode()
+    owner = chain.principal("enterprise")
+    with transaction(sessions) as session:
+        first = capture_document(session, actor=ACTOR, principal=owner, data=data, content_type="application/ld+json")
+    assert not first.repeated and first.capture.events == 1
+    before = _counts(sessions)
+    with transaction(sessions) as session:
+        again = capture_document(session, actor=ACTOR, principal=owner, data=data, content_type="application/ld+json")
+    assert again.repeated and again.capture.id == first.capture.id
+    assert _counts(sessions) == before
+    # another party's document is its own: read, and its event, already stored, stores nothing
+    with transaction(sessions) as session:
+        other = capture_document(session, actor=ACTOR, principal=chain.principal("other"), data=data,
+                                 content_type="application/ld+json")
+    assert not other.repeated and (other.capture.events, other.capture.repeated) == (0, 1)
+    assert _counts(sessions)[1:] == before[1:]
+    assert _where(sessions, items[0]).shipped_to_id == chain.distributor

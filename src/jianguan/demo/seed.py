@@ -32,6 +32,8 @@ from jianguan.codes.keyring import keyring
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
 from jianguan.complaints import services as complaints
 from jianguan.config import Settings
+from jianguan.demo.chain import samples as chain_samples
+from jianguan.demo.chain import supply_chain
 from jianguan.enterprises.identifiers import credit_code_check_character
 from jianguan.enterprises.models import EnrolmentStage, Enterprise, Product, QualificationKind
 from jianguan.enterprises.services import (
@@ -319,6 +321,8 @@ def _create(session: Session, settings: Settings) -> None:
             create_api_key(session, actor=actor, name=f"{demo.name} 企业系统", role=Role.MANUFACTURER,
                            enterprise_id=enterprises[demo.key])
     _batches(session, actor=actor, enterprises=enterprises, printer_id=printer.id)
+    supply_chain(session, actor=actor, enterprises=enterprises,
+                 merchants={"nongzi": distributor.id, "luancheng": farm_shop.id, "beiguo": supermarket.id})
     _watch(session, actor=actor, enterprises=enterprises)
 
 
@@ -450,7 +454,7 @@ def _samples(session: Session) -> list[str]:
     if packing is not None:
         lines.append(f"sample case {code(packing.container_generation, packing.container_serial)}")
         lines.append(f"sample packed {code(packing.generation, packing.serial_start)}")
-    return lines + _verdict_samples(session, ring, code, lines)
+    return lines + _verdict_samples(session, ring, code, lines) + chain_samples(session, code)
 
 
 def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: list[str]) -> list[str]:

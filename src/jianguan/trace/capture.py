@@ -14,11 +14,12 @@ does; one that does not needs them activated already.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
@@ -32,6 +33,9 @@ from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import Enterprise, PackagingLevel
 from jianguan.errors import DomainError, PermissionDenied
 from jianguan.merchants.models import Merchant
+from jianguan.storage.base import utcnow
+from jianguan.trace.bulk import insert_rows, new_ids
+from jianguan.trace.epcis import parse_document
 from jianguan.trace.epcis_model import EPCISError, EPCISEvent, EPCISRefused
 from jianguan.trace.models import Capture, Diversion, DiversionKind, Event, EventRange, PartyKind
 from jianguan.trace.moves import (
@@ -127,10 +131,12 @@ class _Signal:
 
 @dataclass(slots=True)
 class CaptureResult:
-    """What a capture stored: the capture row, and the diversions it flagged."""
+    """What a capture stored: the capture row and the diversions it flagged; ``repeated`` when the
+    document was one the party had sent before, answered with the capture it made then."""
 
     capture: Capture
     diversions: list[Diversion] = field(default_factory=list)
+    repeated: bool = False
 
 
 def capturer(session: Session, principal: Principal) -> PartyInfo:
@@ -189,6 +195,12 @@ _UNRESOLVED = {
 }
 
 
+_NOT_YOURS = Unresolved("unknown")
+# Written through Core: the ORM's bulk path costs more than the rows.
+_EVENTS = cast(Table, Event.__table__)
+_EVENT_RANGES = cast(Table, EventRange.__table__)
+
+
 class _Capture:
     """One capture in progress: what it has read, and what it has changed in memory."""
 
@@ -209,21 +221,35 @@ class _Capture:
 
     # --- reading and checking -----------------------------------------------------------
 
-    def _located(self, index: int, uris: Iterable[str]) -> list[Located]:
-        found = []
+    def _problem(self, index: int, uri: str, resolved: Unresolved) -> None:
+        english, chinese = _UNRESOLVED[resolved.reason]
+        self.problems.add(index, english.format(uri=uri, detail=resolved.detail),
+                          chinese.format(uri=uri, detail=resolved.detail, detail_zh=resolved.detail_zh))
+
+    def _runs(self, index: int, uris: Iterable[str]) -> list[Run]:
+        """The codes ``uris`` name as runs of consecutive serials of one batch; what names no code
+        the capturer may use is a problem of event ``index``."""
+        found = self.codes.found
+        by_batch: dict[int, tuple[Batch, str, list[int]]] = {}
         for uri in uris:
-            resolved = self.codes.found[uri]
-            if isinstance(resolved, Unresolved):
-                english, chinese = _UNRESOLVED[resolved.reason]
-                self.problems.add(index, english.format(uri=uri, detail=resolved.detail),
-                                  chinese.format(uri=uri, detail=resolved.detail, detail_zh=resolved.detail_zh))
-            elif self.me.party[0] is PartyKind.ENTERPRISE and resolved.batch.enterprise_id != self.me.party[1]:
-                english, chinese = _UNRESOLVED["unknown"]
-                self.problems.add(index, english.format(uri=uri), chinese.format(uri=uri))
+            resolved = found[uri]
+            if resolved.__class__ is Located:
+                batch = resolved.batch
+                entry = by_batch.get(batch.id)
+                if entry is None:
+                    entry = by_batch[batch.id] = (batch, uri, [])
+                entry[2].append(resolved.serial)
             else:
-                self._batches[resolved.batch.id] = resolved.batch
-                found.append(resolved)
-        return found
+                self._problem(index, uri, resolved)  # type: ignore[arg-type]
+        runs: list[Run] = []
+        enterprise = self.me.party[1] if self.me.party[0] is PartyKind.ENTERPRISE else None
+        for batch, uri, serials in by_batch.values():
+            if enterprise is not None and batch.enterprise_id != enterprise:
+                self._problem(index, uri, _NOT_YOURS)
+                continue
+            self._batches[batch.id] = batch
+            runs.extend(runs_of(batch, serials))
+        return runs
 
     def _own_place(self, index: int, uri: str | None, what: str) -> PartyInfo | None:
         if uri is None:
@@ -263,10 +289,12 @@ class _Capture:
             region = next((place.region for place in reversed(places) if place is not None), self.me.region)
             parent = None
             if event.parent_id is not None:
-                located = self._located(index, [event.parent_id])
-                parent = located[0] if located else None
-            epcs = runs_of(self._located(index, event.epc_list))
-            children = runs_of(self._located(index, event.child_epcs))
+                container = self._runs(index, [event.parent_id])
+                if container:
+                    batch, serial, _end = container[0]
+                    parent = Located(batch.generation, serial, batch)
+            epcs = self._runs(index, event.epc_list)
+            children = self._runs(index, event.child_epcs)
             if move in (Move.PACK, Move.UNPACK) and event.parent_id is None:
                 self.problems.add(index, "A packing or unpacking names its container (parentID).",
                                   "关联包装或解除关联须给出包装码（parentID）。")
@@ -531,29 +559,33 @@ def _event_fields(event: EPCISEvent) -> dict[str, Any]:
     return fields
 
 
-def _write(work: _Capture, prepared: Sequence[_Prepared], repeated: int, source: str) -> CaptureResult:
+def _write(work: _Capture, prepared: Sequence[_Prepared], repeated: int, source: str,
+           digest: str | None) -> CaptureResult:
     session, me = work.session, work.me
     codes = sum(end - start for p in prepared for _b, start, end in (*p.epcs, *p.children)) + sum(
         1 for p in prepared if p.parent)
-    capture = Capture(party_kind=me.party[0], party_id=me.party[1], source=source, events=len(prepared),
-                      repeated=repeated, codes=codes, received_by=work.actor.name)
+    capture = Capture(party_kind=me.party[0], party_id=me.party[1], source=source, digest=digest,
+                      events=len(prepared), repeated=repeated, codes=codes, received_by=work.actor.name)
     session.add(capture)
     session.flush()
     event_ids: list[int] = []
     if prepared:
+        ids = new_ids(session, _EVENTS, len(prepared))
+        now = utcnow()
         rows = []
-        for p in prepared:
+        for p, event_id in zip(prepared, ids, strict=True):
             event, destination = p.event, p.destination
             rows.append({
-                "event_key": p.key, "hash_id": event.event_hash, "capture_id": capture.id, "type": event.type.value,
-                "action": event.action.value, "biz_step": event.biz_step, "disposition": event.disposition,
-                "event_time": event.event_time, "time_zone_offset": event.event_time_zone_offset,
-                "read_point": event.read_point, "biz_location": event.biz_location, "party_kind": me.party[0],
-                "party_id": me.party[1], "to_kind": destination.party[0] if destination else None,
+                "id": event_id, "event_key": p.key, "hash_id": event.event_hash, "capture_id": capture.id,
+                "type": event.type.value, "action": event.action.value, "biz_step": event.biz_step,
+                "disposition": event.disposition, "event_time": event.event_time,
+                "time_zone_offset": event.event_time_zone_offset, "record_time": now, "read_point": event.read_point,
+                "biz_location": event.biz_location, "party_kind": me.party[0], "party_id": me.party[1],
+                "to_kind": destination.party[0] if destination else None,
                 "to_id": destination.party[1] if destination else None, "region_code": p.region,
                 "codes": sum(end - start for _b, start, end in (*p.epcs, *p.children)) + (p.parent is not None),
                 "fields": _event_fields(event)})
-        ids = list(session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows))
+        insert_rows(session, _EVENTS, rows)
         event_ids = [0] * (max(p.index for p in prepared) + 1)
         for p, event_id in zip(prepared, ids, strict=True):
             event_ids[p.index] = event_id
@@ -565,8 +597,7 @@ def _write(work: _Capture, prepared: Sequence[_Prepared], repeated: int, source:
             ranges += [{"event_id": event_id, "role": role, "generation": batch.generation, "serial_start": start,
                         "serial_end": end, "batch_id": batch.id, "enterprise_id": batch.enterprise_id}
                        for role, (batch, start, end) in named]
-        if ranges:
-            session.execute(insert(EventRange), ranges)
+        insert_rows(session, _EVENT_RANGES, ranges)
     write_positions(session, work.positions, event_ids)
     write_packings(session, work.packings, event_ids)
     diversions = []
@@ -586,8 +617,23 @@ def _write(work: _Capture, prepared: Sequence[_Prepared], repeated: int, source:
     return CaptureResult(capture, diversions)
 
 
+def capture_document(session: Session, *, actor: Actor, principal: Principal, data: bytes,
+                     content_type: str) -> CaptureResult:
+    """Capture an EPCIS document as sent (JSON-LD or XML). The same bytes sent again by the same
+    party are answered with the capture they made, without reading them again (``repeated``)."""
+    me = capturer(session, principal)
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = session.scalar(select(Capture).where(Capture.party_kind == me.party[0], Capture.party_id == me.party[1],
+                                                   Capture.digest == digest).order_by(Capture.id).limit(1))
+    if earlier is not None:
+        return CaptureResult(earlier, repeated=True)
+    document = parse_document(data, content_type)
+    return capture(session, actor=actor, principal=principal, events=document.events, source=document.syntax,
+                   digest=digest)
+
+
 def capture(session: Session, *, actor: Actor, principal: Principal, events: Sequence[EPCISEvent],
-            source: str) -> CaptureResult:
+            source: str, digest: str | None = None) -> CaptureResult:
     """Capture a document's events whole, or refuse it whole (``EPCISRefused``, by event index)."""
     me = capturer(session, principal)
     work = _Capture(session, actor, principal, me)
@@ -598,4 +644,4 @@ def capture(session: Session, *, actor: Actor, principal: Principal, events: Seq
         work.load(sound)
         work.apply(sound)
     work.problems.raise_any()
-    return _write(work, prepared, repeated, source)
+    return _write(work, prepared, repeated, source, digest)

@@ -56,13 +56,16 @@ class Capture(Base):
     party_kind: Mapped[PartyKind] = mapped_column(String(16))
     party_id: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # json, xml, csv, scan, packing
+    # SHA-256 of the document as sent: the same bytes sent again by the same party are answered
+    # with this capture, unread (an upload retried after a lost answer).
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
     events: Mapped[int] = mapped_column(Integer, default=0)  # new events stored
     repeated: Mapped[int] = mapped_column(Integer, default=0)  # events already captured before
     codes: Mapped[int] = mapped_column(BigInteger, default=0)  # codes the new events name
     received_by: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_trace_captures_party", "party_kind", "party_id"),)
+    __table_args__ = (Index("ix_trace_captures_party", "party_kind", "party_id", "digest"),)
 
 
 class Event(Base):

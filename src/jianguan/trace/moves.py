@@ -40,15 +40,15 @@ class Move(StrEnum):
     DECOMMISSION = "decommissioning"
 
 
+_MOVES = {move.value: move for move in Move}
+
+
 def move_of(event_type: str, action: str, biz_step: str | None) -> Move | None:
     """The move an event makes; None for an event that names no step the network knows (an
     observation moves nothing). An AggregationEvent without a step packs (ADD) or unpacks
     (DELETE); an ObjectEvent DELETE decommissions."""
     if biz_step is not None:
-        try:
-            return Move(biz_step)
-        except ValueError:
-            return None
+        return _MOVES.get(biz_step)
     if event_type == "AggregationEvent":
         return {"ADD": Move.PACK, "DELETE": Move.UNPACK}.get(action)
     if action == "DELETE":

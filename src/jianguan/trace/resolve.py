@@ -20,14 +20,14 @@ from jianguan.codes.models import Activation, CodeBatch
 from jianguan.codes.ranges import Range, merge_ranges
 from jianguan.enterprises.models import Enterprise, Product
 from jianguan.merchants.models import Merchant
-from jianguan.trace.identifiers import CodeName, ForeignSerial, PartyName, name_code, name_party
+from jianguan.trace.identifiers import CODE_URN, CodeName, ForeignSerial, PartyName, name_code, name_party
 from jianguan.trace.models import Location, PartyKind
 from jianguan.trace.moves import Party
 
 MAX_PROBLEMS = 100  # a capture stops looking once it has found this many things wrong
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make, and these are made by the thousand
 class Batch:
     """What a capture needs of a batch."""
 
@@ -41,7 +41,7 @@ class Batch:
     gtin: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Located:
     """A code found: its generation, serial and batch."""
 
@@ -77,8 +77,12 @@ class CodeResolver:
     def resolve(self, uris: Iterable[str]) -> None:
         """Resolve every identifier not resolved yet."""
         names: dict[str, CodeName] = {}
+        found = self.found
         for uri in uris:
-            if uri in self.found or uri in names:
+            if uri in found or uri in names:
+                continue
+            if len(uri) == 38 and uri.startswith(CODE_URN) and uri[18:].isdigit():  # the common case, fast
+                names[uri] = CodeName(uri[18:])
                 continue
             named = name_code(uri)
             if isinstance(named, CodeName):
@@ -107,20 +111,21 @@ class CodeResolver:
                                                                   "错误过多，未再检查")
             return
         kept = [uris_of_codes[at] for at in np.flatnonzero(keep).tolist()]
-        order = np.lexsort((serials, generations))
+        order = np.lexsort((serials, generations)).tolist()
+        generation_of, serial_of = generations.tolist(), serials.tolist()
         batch: Batch | None = None
-        for at in order.tolist():
-            uri, generation, serial = kept[at], int(generations[at]), int(serials[at])
+        for at in order:
+            uri, generation, serial = kept[at], generation_of[at], serial_of[at]
             if batch is None or batch.generation != generation or not batch.start <= serial < batch.end:
                 batch = self.batch_of(generation, serial)
             if batch is None:
-                self.found[uri] = Unresolved("unknown")
+                found[uri] = Unresolved("unknown")
                 continue
-            gtin = _gtin14(names[uri].gtin)
-            if gtin is not None and gtin != _gtin14(batch.gtin):
-                self.found[uri] = Unresolved("wrong_product", gtin)
+            linked = names[uri].gtin
+            if linked is not None and _gtin14(linked) != _gtin14(batch.gtin):
+                found[uri] = Unresolved("wrong_product", _gtin14(linked) or "")
                 continue
-            self.found[uri] = Located(generation, serial, batch)
+            found[uri] = Located(generation, serial, batch)
 
     def batch_of(self, generation: int, serial: int) -> Batch | None:
         for batch in self._batches.get(generation, []):
@@ -139,13 +144,18 @@ class CodeResolver:
         return batch
 
 
-def runs_of(located: Iterable[Located]) -> list[tuple[Batch, int, int]]:
-    """Codes as the fewest runs ``(batch, start, end)`` of consecutive serials of one batch."""
-    by_batch: dict[int, tuple[Batch, list[Range]]] = {}
-    for code in located:
-        entry = by_batch.setdefault(code.batch.id, (code.batch, []))
-        entry[1].append((code.serial, code.serial + 1))
-    return [(batch, start, end) for batch, ranges in by_batch.values() for start, end in merge_ranges(ranges)]
+def runs_of(batch: Batch, serials: list[int]) -> list[tuple[Batch, int, int]]:
+    """Serials of one batch (any order, repeats count once) as the fewest runs ``(batch, start, end)``."""
+    serials.sort()
+    runs: list[tuple[Batch, int, int]] = []
+    start = last = serials[0]
+    for serial in serials:
+        if serial > last + 1:
+            runs.append((batch, start, last + 1))
+            start = serial
+        last = serial
+    runs.append((batch, start, last + 1))
+    return runs
 
 
 class Activations:

@@ -11,17 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import and_, delete, insert, or_, select, union_all
+from sqlalchemy import Table, and_, delete, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from jianguan.codes.ranges import Range, merge_ranges
+from jianguan.trace.bulk import insert_rows
 from jianguan.trace.intervals import Interval, IntervalMap
 from jianguan.trace.models import Packing, PartyKind, Position, Whereabouts
 from jianguan.trace.moves import Place
 
 V = TypeVar("V")
+_POSITIONS = cast(Table, Position.__table__)
+_PACKINGS = cast(Table, Packing.__table__)
 _CHUNK = 200  # ranges read in one statement
 
 
@@ -119,13 +122,18 @@ def container_of(session: Session, generation: int, serial: int) -> tuple[int, i
 def contents_of(session: Session, containers: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """The stored runs ``(generation, start, end)`` packed in the containers of the ranges
     ``(generation, start, end)``."""
+    by_generation: dict[int, list[Range]] = {}
+    for generation, start, end in containers:
+        by_generation.setdefault(generation, []).append((start, end))
+    merged = [(generation, start, end) for generation, ranges in by_generation.items()
+              for start, end in merge_ranges(ranges)]
     found: list[tuple[int, int, int]] = []
-    for at in range(0, len(containers), _CHUNK):
-        chunk = containers[at:at + _CHUNK]
+    for at in range(0, len(merged), _CHUNK):
+        chunk = merged[at:at + _CHUNK]
         condition = or_(*(and_(Packing.container_generation == generation, Packing.container_serial >= start,
                                Packing.container_serial < end) for generation, start, end in chunk))
-        found.extend(session.execute(select(Packing.generation, Packing.serial_start, Packing.serial_end)
-                                     .where(condition)))
+        found.extend((row[0], row[1], row[2]) for row in session.execute(
+            select(Packing.generation, Packing.serial_start, Packing.serial_end).where(condition)))
     return found
 
 
@@ -135,7 +143,7 @@ def write_positions(session: Session, runs: Runs[Held], event_ids: Sequence[int]
         for at in range(0, len(deleted), 1000):
             session.execute(delete(Position).where(Position.id.in_(deleted[at:at + 1000])))
         if inserted:
-            session.execute(insert(Position), [_position_row(generation, run, event_ids) for run in inserted])
+            insert_rows(session, _POSITIONS, [_position_row(generation, run, event_ids) for run in inserted])
 
 
 def _event_id(event: int | None, event_ids: Sequence[int]) -> int | None:
@@ -158,7 +166,7 @@ def write_packings(session: Session, runs: Runs[Packed], event_ids: Sequence[int
         for at in range(0, len(deleted), 1000):
             session.execute(delete(Packing).where(Packing.id.in_(deleted[at:at + 1000])))
         if inserted:
-            session.execute(insert(Packing), [
+            insert_rows(session, _PACKINGS, [
                 {"generation": generation, "serial_start": run.start, "serial_end": run.end,
                  "container_generation": run.value.container[0], "container_serial": run.value.container[1],
                  "event_id": _event_id(run.value.event, event_ids), "at": run.value.at} for run in inserted])

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('party_kind', sa.String(length=16), nullable=False),
     sa.Column('party_id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=True),
     sa.Column('events', sa.Integer(), nullable=False),
     sa.Column('repeated', sa.Integer(), nullable=False),
     sa.Column('codes', sa.BigInteger(), nullable=False),
@@ -32,7 +33,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trace_captures'))
     )
     with op.batch_alter_table('trace_captures', schema=None) as batch_op:
-        batch_op.create_index('ix_trace_captures_party', ['party_kind', 'party_id'], unique=False)
+        batch_op.create_index('ix_trace_captures_party', ['party_kind', 'party_id', 'digest'], unique=False)
 
     op.create_table('trace_packings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),

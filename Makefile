@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export JIANGUAN_DATABASE_URL ?= sqlite:///var/jianguan.db
 
-.PHONY: help demo serve test test-fast lint typecheck migrate check bench system-packages clean
+.PHONY: help demo serve test test-fast lint typecheck migrate check bench system-packages vendor-echarts clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -61,9 +61,19 @@ bench: $(STAMP) ## Run every benchmark and print the measured ratios (see benchm
 	$(BIN)/python benchmarks/code_file.py --counts 1000000 10000000
 	$(BIN)/python -m benchmarks.storage --batches 100 --per-batch 1000000
 	$(BIN)/python -m benchmarks.verify_service --issued 100000000 --queried 1000000
+	$(BIN)/python -m benchmarks.rules_cost --issued 10000000 --queried 100000
 	$(BIN)/python -m benchmarks.http --issued 100000000
 	$(BIN)/python -m benchmarks.epcis_hash
 	$(BIN)/python -m benchmarks.epcis_capture
+	$(BIN)/python -m benchmarks.epcis_api
+	$(BIN)/python -m benchmarks.stats
+
+ECHARTS_VERSION := 5.6.0
+vendor-echarts: ## Re-fetch Apache ECharts (the pinned version) with npm into web/static/vendor (the file is committed)
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null \
+	  && tar xzf echarts-$(ECHARTS_VERSION).tgz package/dist/echarts.min.js package/LICENSE \
+	  && cp package/dist/echarts.min.js $(CURDIR)/src/jianguan/web/static/vendor/echarts.min.js \
+	  && cp package/LICENSE $(CURDIR)/src/jianguan/web/static/vendor/ECHARTS-LICENSE.txt && rm -rf $$tmp
 
 clean: ## Remove the virtual environment, the compiled part and the local database
 	rm -rf $(VENV) var src/jianguan/codes/_ff1_rounds*.so

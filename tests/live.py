@@ -21,6 +21,7 @@ class DemoSeed:
     logins: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     apikeys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     samples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    cases: list[tuple[str, str]] = field(default_factory=list)  # (number, secret), the overdue one first
     output: str = ""
 
     def password(self, username: str) -> str:
@@ -41,6 +42,8 @@ def parse_seed_output(output: str) -> DemoSeed:
             seed.apikeys[parts[1]].append(parts[2])
         elif len(parts) == 3 and parts[0] == "sample":
             seed.samples[parts[1]].append(parts[2])
+        elif len(parts) == 3 and parts[0] == "case":
+            seed.cases.append((parts[1], parts[2]))
     return seed
 
 
@@ -102,7 +105,16 @@ def start_server(database_url: str, workdir: Path, seed: DemoSeed, *, healthy: b
     with a part away, to see how it says so)."""
     port = free_port()
     log_path = workdir / "server.log"
-    defaults = {"JIANGUAN_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+    # The server's own schedules (audit checkpoints, early-warning rules) stay off unless a test
+    # asks for them: they would write audit rows while a test counts the rows requests wrote.
+    # The per-address guards stay out of the way too: every test speaks from 127.0.0.1, so the
+    # unknown codes of many tests would add up to a block that depends on their order. The tests
+    # of the guards (test_abuse, test_rate_limit, test_workers) start their own servers with
+    # their own limits.
+    defaults = {"JIANGUAN_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000", "JIANGUAN_CASE_LOOKUP_LIMIT": "100000",
+                "JIANGUAN_ABUSE_SLOW_AFTER": "100000", "JIANGUAN_ABUSE_BLOCK_AFTER": "100000",
+                "JIANGUAN_AUDIT_CHECKPOINT_MINUTES": "0", "JIANGUAN_ALERTS_EVALUATE_INTERVAL_SECONDS": "0",
+                "JIANGUAN_CASE_PHOTO_DIR": str(workdir / "case-photos"),
                 "JIANGUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     environment = cli_env(database_url, **{**defaults, **env})
     with log_path.open("wb") as log:

@@ -43,7 +43,11 @@ class Settings(BaseSettings):
     abuse_delay_seconds: float = Field(default=1.0, ge=0, le=30)
     abuse_block_after: int = Field(default=50, ge=1)
     abuse_block_seconds: int = Field(default=900, ge=1)
+    stats_rollup_interval_seconds: int = Field(default=600, ge=0, le=86_400)
+    alerts_evaluate_interval_seconds: int = Field(default=300, ge=0, le=86_400)
     query_log_max_pending: int = Field(default=20_000, ge=100, le=10_000_000)
+    trusted_proxies: str = Field(default="", max_length=2000)
+    audit_checkpoint_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
     sms_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_SMS_SECRET)
@@ -53,6 +57,18 @@ class Settings(BaseSettings):
     smpp_system_id: str = ""
     smpp_password: SecretStr = SecretStr("")
     smpp_source_address: str = ""
+    email_gateway: Literal["outbox", "smtp"] = "outbox"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "noreply@localhost"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    report_email_attempts: int = Field(default=6, ge=1, le=50)
+    report_email_retry_seconds: int = Field(default=300, ge=1, le=86_400)
+    case_photo_dir: Path = Path("var/case-photos")
+    case_lookup_limit: int = Field(default=10, ge=1)
+    application_document_dir: Path = Path("var/application-documents")
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

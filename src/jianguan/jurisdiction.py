@@ -23,7 +23,8 @@ so a list and a single read can never disagree. Outside scope is answered NotFou
 must not learn that something exists.
 
 ``responsible_agencies`` names the agency of each level that answers for a category in a
-county, where a case is routed.
+county, where a case is routed. A case also names the agency it was routed (or passed) to:
+that agency's regulators in the region see it (the ``agency`` axis).
 """
 
 from __future__ import annotations
@@ -85,12 +86,15 @@ def scope_condition(
     enterprise: Column | None = None,
     printer: Column | None = None,
     merchant: Column | None = None,
+    agency: Column | None = None,
 ) -> ColumnElement[bool]:
     """The condition that limits a query to what ``principal`` may see (see the module doc).
 
     ``region``, ``category``, ``enterprise``, ``printer`` and ``merchant`` are the columns (or
     expressions) of the queried table that hold a region code, a category id, an enterprise id,
-    a printer id and a merchant id; give those that the table has.
+    a printer id and a merchant id; give those that the table has. ``agency`` is the column of an
+    object routed to one agency (a case): a regulator of that agency sees it in its region too,
+    whatever its category (a case passed to another agency).
     """
     role = principal.role
     if role is Role.OPERATOR:
@@ -105,6 +109,8 @@ def scope_condition(
                 admitted.append(and_(where, _category_condition(principal.agency, category)))
             elif principal.agency in GENERAL_AGENCIES:
                 admitted.append(where)
+            if agency is not None:
+                admitted.append(and_(where, agency == principal.agency.value))
         if enterprise is not None:
             admitted.append(enterprise.in_(enterprises_in_scope(principal)))
         return or_(*admitted) if admitted else false()
@@ -125,6 +131,7 @@ def in_scope(
     enterprise: int | None = None,
     printer: int | None = None,
     merchant: int | None = None,
+    agency: str | None = None,
     axes: frozenset[str] | None = None,
 ) -> bool:
     """Whether one object with these values is in ``principal``'s scope: the same condition as
@@ -132,10 +139,10 @@ def in_scope(
     (default: those given a value); an axis the kind has but this object leaves empty is passed
     as NULL."""
     values = {"region": region, "category": category, "enterprise": enterprise, "printer": printer,
-              "merchant": merchant}
+              "merchant": merchant, "agency": agency}
     named = axes if axes is not None else frozenset(name for name, value in values.items() if value is not None)
     types: dict[str, TypeEngine[Any]] = {"region": String(6), "category": Integer(), "enterprise": Integer(), "printer": Integer(),
-             "merchant": Integer()}
+             "merchant": Integer(), "agency": String(16)}
     columns = {name: literal(values[name], types[name]) for name in named}
     condition = scope_condition(principal, **columns)
     if isinstance(condition, True_ | False_):  # decided by the role alone: no need to ask the database

@@ -9,11 +9,24 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.live import LiveServer
+from tests.conftest import DatabaseFactory
+from tests.live import LiveServer, demo_seed, start_server
 
 CHROMIUM = os.environ.get("JIANGUAN_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def live(databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The browser tests' own demo server, one per backend: the walks through pages add queries,
+    cases and alerts that the functional tests' counts on their shared server must not see (and the
+    other way round), whichever runs first."""
+    url = databases.new_url()
+    seed = demo_seed(url)
+    server = start_server(url, tmp_path_factory.mktemp(f"live-browser-{databases.backend}"), seed)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -16,21 +16,30 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from jianguan.accounts.models import ApiKey, Role
+from jianguan.alerts.models import Alert, SpotCheck
+from jianguan.applications.models import Application, ApplicationDocument
 from jianguan.audit.models import AuditRecord
+from jianguan.cases.models import Case, EnforcementAction
 from jianguan.codes.models import Activation, CodeBatch, CodeRequest
 from jianguan.config import Settings
 from jianguan.demo.seed import ENTERPRISES
-from jianguan.enterprises.models import Enterprise, Qualification
+from jianguan.enterprises.models import Enterprise, Product, Qualification
 from jianguan.merchants.models import Merchant
 from jianguan.printers.models import Printer
+from jianguan.promotions.models import Promotion
+from jianguan.recalls.models import Recall
+from jianguan.receipts.models import Receipt
+from jianguan.rosters.models import Roster
 from jianguan.storage import make_engine, reading, session_factory
 from jianguan.terminals.models import Terminal
+from jianguan.trace.models import Capture, Event, PartyKind
 from jianguan.web.access import is_framework_route
 from jianguan.web.app import create_app
 from tests.functional.access_table import CALLERS, MATRIX, PUBLIC, Listing, Unscoped
@@ -105,18 +114,51 @@ def facts(live: LiveServer) -> Iterator[dict[str, Any]]:
         merchant_id = session.scalar(select(Merchant.id).where(Merchant.name == "河北农资连锁有限公司"))
         huayin = session.scalar(select(Printer.id).where(Printer.name == "石家庄华印票证印刷有限公司"))
         qualification = session.scalar(select(func.min(Qualification.id)).where(Qualification.enterprise_id == zhenwei))
+        # The complaint about 珍味 vinegar in 长安区: outside 栾城 and outside 丰穗's products.
+        case_id = session.scalar(select(Case.id).where(Case.place == "长安区北国超市"))
+        capture = session.scalar(select(func.min(Capture.id)).where(Capture.party_kind == PartyKind.ENTERPRISE,
+                                                                   Capture.party_id == zhenwei))
+        shipped = session.scalar(select(Event.event_key).where(Event.party_kind == PartyKind.ENTERPRISE,
+                                                               Event.party_id == zhenwei,
+                                                               Event.biz_step == "shipping").order_by(Event.id))
+        event_id = quote(shipped, safe="")
+        receipt = session.scalar(select(func.min(Receipt.id)))
+        # 福味's application (food, 长安区: the quality office's), and its business licence.
+        application = session.scalar(select(Application.id).where(Application.name == "石家庄福味食品有限公司"))
+        document = session.scalar(select(func.min(ApplicationDocument.id))
+                                  .where(ApplicationDocument.application_id == application))
+        recall = session.scalar(select(func.min(Recall.id)))
+        promotion = session.scalar(select(func.min(Promotion.id)))
+        lvdun_product = session.scalar(select(func.min(Product.id)).where(Product.name == "绿盾吡虫啉可湿性粉剂"))
+        action_id = session.scalar(select(func.min(EnforcementAction.id)))  # 珍味's cloned code in 桥西区
+        # 珍味 vinegar's failed spot check in 长安区 and its alert (quality; 长安区; 珍味).
+        check_id = session.scalar(select(SpotCheck.id).where(SpotCheck.passed.is_(False)))
+        alert_id = session.scalar(select(Alert.id).where(Alert.rule == "spot_check_failed"))
+        roster = session.scalar(select(Roster.id).where(Roster.industry == "复混肥料生产企业"))  # 栾城区, fertiliser
     engine.dispose()
     yield {
         "ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
-                "request_id": request.id, "api_key_id": key.id, "user_id": 1, "category_id": 1,
+                "request_id": request.id, "api_key_id": key.id, "user_id": 1, "category_id": 1, "entry_id": 1,
                 "terminal_id": terminal.id, "printer_id": printer_id, "merchant_id": merchant_id,
                 "code": live.seed.samples["case"][0], "product_id": batch.product_id,
-                "qualification_id": qualification},
+                "qualification_id": qualification, "case_id": case_id, "photo_id": 1,
+                "capture_id": capture, "event_id": event_id,
+                "receipt_id": (receipt or 0) + 1000, "lot": "ZW-2026-1015",
+                "recall_id": recall, "action_id": action_id,
+                "application_id": application, "document_id": document,
+                "promotion_id": (promotion or 0) + 1000,
+                "alert_id": alert_id, "check_id": check_id, "rule": "cloned_code", "roster_id": roster},
         # The matrix's targets: the same objects, and the real printer.
         "matrix_ids": {"enterprise_id": zhenwei, "batch_id": batch.id, "activation_id": activation.id,
                        "request_id": request.id, "api_key_id": key.id, "printer_id": huayin,
                        "merchant_id": merchant_id, "code": live.seed.samples["case"][0],
-                       "product_id": batch.product_id, "qualification_id": qualification},
+                       "product_id": batch.product_id, "qualification_id": qualification, "case_id": case_id,
+                       "photo_id": 1, "capture_id": capture, "event_id": event_id,
+                       "receipt_id": receipt, "lot": "ZW-2026-1015",
+                       "recall_id": recall, "lvdun_product": lvdun_product, "action_id": action_id,
+                       "application_id": application,
+                       "document_id": document, "promotion_id": promotion,
+                       "alert_id": alert_id, "check_id": check_id, "rule": "cloned_code", "roster_id": roster},
         "zhenwei_markers": ("珍味", credit_code),
         "outside_luancheng": [e.name for e in ENTERPRISES if e.region != "130111"],
         "names": names,
@@ -184,6 +226,22 @@ BODIES: dict[str, dict[str, Any]] = {
     "/codes/batches/{batch_id:int}/activations/{activation_id:int}/withdraw": {"reason": "冒名撤销"},
     "/codes/batches/{batch_id:int}/printing": {"printed_count": "0", "spoiled_codes": ""},
     "/codes/requests": {"product_id": "5", "quantity": "10", "packaging_level": "item"},
+    "/api/v1/cases/{case_id:int}/transitions": {"action": "investigate"},
+    "/manage/cases/{case_id:int}/transitions": {"action": "investigate"},
+    "/api/v1/case-deadlines": {"stage": "accepted", "days": 2},
+    "/manage/case-deadlines": {"stage": "accepted", "days": "2"},
+    "/api/v1/applications/{application_id:int}/decision": {"decision": "refuse", "reason": "冒名拒绝"},
+    "/manage/applications/{application_id:int}/decision": {"decision": "refuse", "reason": "冒名拒绝"},
+    "/api/v1/targets": {"year": 2026, "region_code": "130102", "signed": 1},
+    "/manage/targets": {"year": "2026", "region_code": "130102", "signed": "1"},
+    "/api/v1/report-recipients": {"region_code": "130102", "addresses": ["matrix@example.org"]},
+    "/manage/reports/recipients": {"region_code": "130102", "addresses": "matrix@example.org"},
+    "/api/v1/enforcement-actions": {"case_id": 2**31 - 1, "basis": "冒名执法"},  # no such case
+    "/manage/cases/{case_id:int}/enforcement": {"basis": "冒名执法"},
+    "/api/v1/enforcement-actions/{action_id:int}/outcome": {"goods_seized": "冒名", "goods_value": 0,
+                                                             "cases_filed": 0, "penalty": 0},
+    "/manage/enforcement-actions/{action_id:int}/outcome": {"goods_seized": "冒名", "goods_value": "0",
+                                                             "cases_filed": "0", "penalty": "0"},
 }
 
 
@@ -251,10 +309,13 @@ def test_a_manufacturer_never_reads_or_changes_another_enterprises_data(live: Li
                 assert response.status_code < 500, (name, route, response.status_code)
             for marker in facts["zhenwei_markers"]:
                 assert marker not in response.text, (name, route)
-    # A manufacturer may issue keys for its own enterprise (the routes admit that); nothing else
+    # A manufacturer may issue keys for its own enterprise (the routes admit that), and a document it
+    # sends for capture that is refused is kept as its own (with nothing of it stored); nothing else
     # may have changed, and nothing of another enterprise.
     own = facts["names"]["石家庄丰穗复合肥有限公司"]
     for action, after in audit_records_since(live, before):
+        if action == "trace:capture:refused":
+            continue
         assert action == "account:apikey:created" and after["enterprise_id"] == own, (action, after)
 
 
@@ -311,7 +372,20 @@ def matrix_body(route: Route, ids: dict[str, Any], container: str, contents: lis
         "/api/v1/packings/unpack": {"container": container, "contents": contents},
         "/codes/batches/{batch_id:int}/packings": {"container": container, "contents": "\n".join(contents)},
         "/api/v1/enterprises/{enterprise_id:int}/broadcast": {"text": "冒名播报"},
+        "/api/v1/recalls": {"product_ids": [ids["lvdun_product"]], "lots": ["LD-26-10-A"], "level": "1",
+                            "reason": "冒名召回", "instructions": "冒名"},
+        "/recalls": {"product_id": str(ids["lvdun_product"]), "lots": "LD-26-10-A", "level": "1", "reason": "冒名召回",
+                     "instructions": "冒名"},
         "/manage/enterprises/{enterprise_id:int}/broadcast": {"text": "冒名播报"},
+        "/api/v1/enforcement-actions": {"case_id": ids["case_id"], "basis": "冒名执法"},
+        "/api/v1/alerts/{alert_id:int}/dismiss": {"reason": "冒名排除"},
+        "/manage/alerts/{alert_id:int}/dismiss": {"reason": "冒名排除"},
+        "/api/v1/spot-checks": {"product_id": ids["product_id"], "lot": "ZW-2026-1015", "region_code": "130102",
+                                "place": "冒名抽样", "sampled_on": "2026-11-01", "items": "总酸", "passed": False,
+                                "report_number": "MATRIX-1"},
+        "/manage/spot-checks": {"product_id": str(ids["product_id"]), "lot": "ZW-2026-1015", "region_code": "130102",
+                                "place": "冒名抽样", "sampled_on": "2026-11-01", "items": "总酸", "passed": "no",
+                                "report_number": "MATRIX-1"},
     }
     return made.get(route.path, BODIES.get(route.path, {} if route.is_api else {"name": "x"}))
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts import services as accounts
 from jianguan.accounts.passwords import hash_password
+from jianguan.cases.intake import open_case
 from jianguan.catalogue import services as catalogue
 from jianguan.codes.activation import ProductionData
-from jianguan.complaints.services import submit_report
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import Enterprise, Product
 from jianguan.errors import ValidationFailed
@@ -72,7 +72,7 @@ OVER_LONG: dict[str, Callable[[Session], Any]] = {
         role="operator"),
     "key name": lambda session: accounts.create_api_key(
         session, actor=ACTOR, name="钥" * 101, role="manufacturer", enterprise_id=make_enterprise(session).id),
-    "report place": lambda session: submit_report(session, actor=ACTOR, code="123", place="店" * 201),
+    "report place": lambda session: open_case(session, actor=ACTOR, code="123", place="店" * 201),
 }
 
 

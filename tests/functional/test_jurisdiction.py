@@ -129,3 +129,21 @@ def test_covers_region(session: Session) -> None:
     assert covers_region(regulator(session, "440000", Agency.MARKET), "440305")
     assert covers_region(OPERATOR, "110105")
     assert not covers_region(manufacturer(1), "440305")
+
+
+def test_an_object_routed_to_an_agency_is_seen_by_that_agency_in_its_region(session: Session) -> None:
+    """The agency axis (a case passed to another agency): its regulators in the region see it,
+    whatever its category; the category's own agency still does; nobody outside the region."""
+    drug = get_category_by_code(session, "drug").id
+    values = {"region": "440305", "category": drug, "agency": Agency.AGRICULTURE.value}
+    axes = frozenset(values)
+    seen = {name: in_scope(session, regulator(session, region, agency), axes=axes, **values)  # type: ignore[arg-type]  # the values are the axes'
+            for name, region, agency in (("agri-county", "440305", Agency.AGRICULTURE),
+                                         ("agri-city", "440300", Agency.AGRICULTURE),
+                                         ("drug-county", "440305", Agency.FOOD_DRUG),
+                                         ("quality-county", "440305", Agency.QUALITY),
+                                         ("agri-elsewhere", "330000", Agency.AGRICULTURE))}
+    assert seen == {"agri-county": True, "agri-city": True, "drug-county": True, "quality-county": False,
+                    "agri-elsewhere": False}
+    assert in_scope(session, OPERATOR, axes=axes, **values)  # type: ignore[arg-type]  # as above
+    assert not in_scope(session, manufacturer(1), axes=axes, **values)  # type: ignore[arg-type]  # as above

@@ -105,3 +105,19 @@ class ApiKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class LoginThrottle(Base):
+    """Failed logins counted for one account or one address, so every worker process agrees.
+
+    ``key`` is the SHA-256 of ``account:<username>`` or ``address:<ip>``, so any text typed as
+    a username takes the same room. ``failures`` counts attempts that did not log in since the
+    counter was last cleared (a success clears the account's; a quiet day clears both); the next
+    attempt is admitted at ``last_failure_at`` plus the backoff of ``failures`` (``accounts.login``).
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -7,7 +7,6 @@ SHA-256 digests, so a copy of the database holds no credential that works.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import re
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import KEY_ROLES, USER_ROLES, ApiKey, LoginSession, Role, User
-from jianguan.accounts.passwords import hash_password, verify_password
+from jianguan.accounts.passwords import hash_password
 from jianguan.accounts.principal import Principal
 from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
@@ -136,10 +135,23 @@ def create_user(
 
 
 def set_user_active(session: Session, *, actor: Actor, user_id: int, active: bool) -> User:
-    """Enable or disable a user; disabling ends the user's sessions."""
+    """Enable or disable a user; disabling ends the user's sessions.
+
+    The last active operator cannot be disabled: nobody would be left to enable anyone. The
+    active operators are locked first, so two operators disabling each other at once cannot
+    both succeed.
+    """
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user {user_id}.", f"用户 {user_id} 不存在。")
+    if not active and user.is_active and user.role == Role.OPERATOR:
+        operators = session.scalars(select(User.id).where(User.role == Role.OPERATOR, User.is_active.is_(True))
+                                    .order_by(User.id).with_for_update()).all()
+        session.refresh(user)
+        if user.is_active and set(operators) <= {user.id}:
+            raise Conflict("This is the last active operator: enable or create another operator first.",
+                           "这是最后一个启用的运营中心账户：请先启用或新建另一个运营中心账户。",
+                           code="last_operator")
     before = user.is_active
     user.is_active = active
     if not active:
@@ -152,29 +164,29 @@ def set_user_active(session: Session, *, actor: Actor, user_id: int, active: boo
     return user
 
 
-def log_in(
-    session: Session, *, username: str, password: str, source_address: str, hours: int
-) -> tuple[str, User]:
-    """Check the password and open a session; return the cookie token and the user.
+def find_user(session: Session, username: str) -> User:
+    """The user called ``username``; NotFound when there is none."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"No user {username!r}.", f"用户 {username!r} 不存在。")
+    return user
 
-    The same error answers an unknown user, a wrong password and a disabled account, so the
-    form does not tell which usernames exist.
-    """
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
-        raise ValidationFailed("Wrong username or password.", "用户名或密码错误。", code="login_failed")
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    login = LoginSession(token_hash=_digest(token), user_id=user.id, created_at=now,
-                         expires_at=now + dt.timedelta(hours=hours), source_address=source_address)
-    user.last_login_at = now
-    session.add(login)
-    session.flush()
-    record(session, actor=Actor(f"user:{user.username}", source_address),
-           action=AuditAction.ACCOUNT_SESSION_OPENED, target_type="login_session", target_id=login.id,
-           after={"user": user.username})
-    return token, user
+
+def reset_password(session: Session, *, actor: Actor, user_id: int, password: str) -> User:
+    """Give a user a new password; their open sessions end and their failed-login count is cleared."""
+    from jianguan.accounts.login import clear_throttle
+
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.", f"用户 {user_id} 不存在。")
+    user.password_hash = hash_password(password)
+    for login in session.scalars(select(LoginSession).where(LoginSession.user_id == user.id,
+                                                            LoginSession.ended_at.is_(None))):
+        login.ended_at = utcnow()
+    clear_throttle(session, username=user.username)
+    record(session, actor=actor, action=AuditAction.ACCOUNT_USER_PASSWORD_RESET, target_type="user",
+           target_id=user.id)
+    return user
 
 
 def log_out(session: Session, *, principal: Principal, source_address: str) -> None:

@@ -32,3 +32,22 @@ class AuditRecord(Base):
     source_address: Mapped[str] = mapped_column(String(64), default="")
     previous_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the chain's head: ``record_count`` records, the last with ``head_hash``.
+
+    Signed with the network's Ed25519 signing key (``key_id``), so a checkpoint cannot be forged
+    without the master key, and an exported copy can be checked with the public key alone: a cut
+    tail (fewer records than a checkpoint counts) or a rewritten chain (another hash at that
+    count) is then caught (``audit.checkpoints``). Append-only like the log.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    record_count: Mapped[int] = mapped_column(index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(100))

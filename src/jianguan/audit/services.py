@@ -22,7 +22,7 @@ from jianguan.audit.models import AuditRecord
 from jianguan.storage.base import utcnow
 
 GENESIS_HASH = "0" * 64
-_ADVISORY_LOCK_KEY = 0x4A47_4155  # "JGAU"
+ADVISORY_LOCK_KEY = 0x4A47_4155  # "JGAU"
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def record(
     if not isinstance(action, AuditAction):
         raise TypeError(f"audit action {action!r} is not an AuditAction member")
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     last = session.execute(
         select(AuditRecord.id, AuditRecord.record_hash).order_by(AuditRecord.id.desc()).limit(1)
     ).first()
@@ -110,6 +110,22 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_update(session: Session, *, actor: Actor, action: AuditAction, target_type: str, target: Any,
+                  changes: dict[str, Any]) -> bool:
+    """Set on ``target`` the fields of ``changes`` whose values differ, and audit them (before and
+    after) in the caller's transaction; False, writing nothing, when none differ."""
+    changes = {name: value for name, value in changes.items() if getattr(target, name) != value}
+    if not changes:
+        return False
+    before = {name: getattr(target, name) for name in changes}
+    for name, value in changes.items():
+        setattr(target, name, value)
+    session.flush()
+    record(session, actor=actor, action=action, target_type=target_type, target_id=target.id, before=before,
+           after=changes)
+    return True
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jianguan.choices import LabelledChoice
@@ -36,6 +36,28 @@ class Category(Base):
     agency: Mapped[Agency] = mapped_column(String(16), index=True)
     mandatory_since: Mapped[int | None] = mapped_column(default=None)
     description: Mapped[str] = mapped_column(String(2000), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CatalogueEntry(Base):
+    """A product kind of the catalogue of products under electronic supervision (百种产品目录: the
+    first list of about a hundred kinds the network covered), within a category of this module.
+
+    ``number`` is the entry's number in the published list (stable, unique); ``note`` holds the
+    national standard or the licence the kind is made under, as the list says it (free text: the
+    catalogue names them, it does not enforce them). Products point at an entry (nullable) and the
+    coverage of the catalogue is read through them. Entries are retired, never deleted."""
+
+    __tablename__ = "catalogue_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -14,10 +14,12 @@ itself on, carrying the caller in each address:
 4. ``report.vxml``, 3 to a new code, 9 hangs up.
 
 The region of the query is the one the caller's number prefix belongs to, as for SMS.
-``report.vxml`` records a report of a suspected fake (channel phone, place 电话举报) with the
-verdict the caller just heard (passed along, checked to be a verdict; the code is not verified
-again) and speaks its reference; the caller's number is not kept as a contact. If the report
-cannot be recorded, the caller is sent to the 12365 hotline.
+``report.vxml`` opens a case, a report of a suspected fake (channel phone, place 电话举报), with
+the verdict the caller just heard (passed along, checked to be a verdict; the code is not
+verified again), routed by the region of the caller's number; it speaks the case number and the
+secret, which are also sent to the caller by text message (the number is kept as the case's
+``reply_to``, to tell the caller the outcome the same way). If the report cannot be recorded,
+the caller is sent to the 12365 hotline.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.params import FromQuery
 
+from jianguan.cases import intake
 from jianguan.channels import vxml
-from jianguan.channels.sms import phone_regions
+from jianguan.channels.sms import phone_regions, sms_gateway
 from jianguan.codes.codec import CODE_LENGTH, MalformedCode, parse_code
-from jianguan.complaints import services as complaints
 from jianguan.errors import DomainError
+from jianguan.messaging.gateways import deliver_queued
 from jianguan.storage.tx import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
@@ -112,14 +115,14 @@ def report(request: Request[Any, Any, Any], digits: FromQuery[str] = "", verdict
     heard = verdict if verdict in {v.value for v in Verdict} else None
     try:
         with transaction(state.sessions) as session:
-            filed = complaints.submit_report(
-                session, actor=actor_for(request, None), code=digits, place=REPORT_PLACE,
-                region_code=phone_regions(state).region_of(caller), channel=Channel.PHONE,
-                verifier_answer_verdict=heard)
-            reference = filed.reference
+            opened = intake.open_case(
+                session, actor=actor_for(request, None), code=digits, place=REPORT_PLACE, channel=Channel.PHONE,
+                verdict=heard, reply_to=caller, phone_region=phone_regions(state).region_of(caller))
+            number, secret = opened.case.number, opened.secret
     except DomainError:
         return _vxml(vxml.report(caller, vxml.REPORT_HOTLINE))
-    return _vxml(vxml.report(caller, vxml.report_received(reference)))
+    deliver_queued(sms_gateway(state), state.sessions, opened.messages)
+    return _vxml(vxml.report(caller, vxml.report_received(number, secret)))
 
 
 router = Router(path="/", route_handlers=[start, confirm, verdict, report])

@@ -3,7 +3,8 @@
 The gateway posts ``{"sender", "text", "received_at"?}`` as JSON (or the same fields
 form-encoded), signed as ``channels.webhooks`` describes; a request that is unsigned, badly
 signed or more than 300 s off is refused (401), and a replayed signature too (409), before
-anything is verified. The code is read out of the free text, verified with the sender's number
+anything is verified. A text that starts with 举报 or 投诉, or names a case number and its secret,
+is a complaint, a report or a look-up (``channels.sms_cases``). The code is read out of the free text, verified with the sender's number
 (stored hashed) and the region its prefix belongs to, and the 70-character reply is both
 returned (``{"reply", "verdict", "message_id"}``) and sent to the sender through the configured
 gateway (``JIANGUAN_SMS_GATEWAY``).
@@ -21,6 +22,7 @@ from litestar.datastructures import State
 from litestar.params import RawBody
 
 from jianguan.channels.phone_regions import PhoneRegions
+from jianguan.channels.sms_cases import answer_case_text
 from jianguan.channels.sms_text import reply_to_text
 from jianguan.channels.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, WINDOW_SECONDS, check_signature
 from jianguan.config import Settings
@@ -84,7 +86,11 @@ def inbound_sms(request: Request[Any, Any, Any], body: RawBody) -> dict[str, Any
         claim_webhook_signature(session, signature=request.headers[SIGNATURE_HEADER].strip().lower(),
                                 timestamp=signed_at, window_seconds=WINDOW_SECONDS)
     sender, text = _fields(body, request.headers.get("content-type", ""))
-    context = QueryContext(Channel.SMS, region_code=phone_regions(state).region_of(sender), caller=sender)
+    region = phone_regions(state).region_of(sender)
+    case_reply = answer_case_text(state, sender, text, sms_gateway(state), region)
+    if case_reply is not None:
+        return {"reply": case_reply, "verdict": None, "message_id": sms_gateway(state).send(sender, case_reply)}
+    context = QueryContext(Channel.SMS, region_code=region, caller=sender)
     reply, answer = reply_to_text(text, lambda code: state.verifier.verify(code, context))
     message_id = sms_gateway(state).send(sender, reply)
     return {"reply": reply, "verdict": answer.verdict.value if answer else None, "message_id": message_id}

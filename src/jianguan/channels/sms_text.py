@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Any
 
 from jianguan.codes.codec import CODE_LENGTH, damm_digit
 from jianguan.timezone import LOCAL_ZONE
+from jianguan.verify.risk import RiskLevel
 from jianguan.verify.services import Answer
 from jianguan.verify.verdict import Tone, Verdict
 
@@ -106,9 +108,21 @@ def _reason(answer: Answer) -> str:
     return advice.split("请核对")[0].strip() or advice
 
 
+def _prize_reply(answer: Answer, promotion: dict[str, Any]) -> str:
+    """The reply to a first genuine query that won a promotion's prize: the verdict, the prize and
+    the claim code (sent this once), which is never cut; the prize's name is, if it must be."""
+    head = f"{SIGNATURE}{answer.decision.headline_zh}。"
+    code = f"兑奖码{promotion['claim_code']}，请保存。"
+    room = SMS_LIMIT - sms_length(head) - sms_length(code) - len("恭喜获！")
+    return f"{head}恭喜获{_fit(promotion['tier'] or '', max(room, 1))}！{code}"
+
+
 def compose_reply(answer: Answer) -> str:
     """The SMS reply to a verification (see the module doc); never longer than 70 units."""
     decision = answer.decision
+    if answer.promotion and answer.promotion["won"]:
+        return _prize_reply(answer, answer.promotion)
+    extras_first = "本次促销抽奖未中奖。" if answer.promotion else ""
     if decision.verdict == Verdict.MALFORMED:
         return _fit(f"{SIGNATURE}监管码有误：{_reason(answer)}请核对20位数字后重发。", SMS_LIMIT)
     head = f"{SIGNATURE}{decision.headline_zh}。"
@@ -120,7 +134,9 @@ def compose_reply(answer: Answer) -> str:
     if decision.verdict == Verdict.QUERIED_BEFORE:
         count = answer.history.get("count_before", 0)
         first = _date(answer.history.get("first_at"))
-        head = f"{SIGNATURE}已被查询{count}次" + (f"，首次{first}" if first else "") + "，谨防假冒。"
+        risky = answer.risk is not None and answer.risk.level is RiskLevel.HIGH
+        head = (f"{SIGNATURE}已被查询{count}次" + (f"，首次{first}" if first else "")
+                + ("，复制风险高，请勿购买。" if risky else "，谨防假冒。"))
     if lot:
         tail.append(f"批号{lot}。")
     if decision.tone == Tone.GOOD or decision.verdict == Verdict.QUERIED_BEFORE:
@@ -138,7 +154,7 @@ def compose_reply(answer: Answer) -> str:
             reply += _fit(name, room) + ("，" if rest else "。")
     if sms_length(reply + rest) <= SMS_LIMIT:
         reply += rest
-    for extra in extras:
+    for extra in [extras_first, *extras]:
         if extra and sms_length(reply + extra) <= SMS_LIMIT:
             reply += extra
             break

@@ -14,6 +14,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
+from jianguan.verify.risk import RiskLevel
 from jianguan.verify.services import Answer
 
 VXML_NS = "http://www.w3.org/2001/vxml"
@@ -28,9 +29,12 @@ REPORT_HOTLINE = "如您怀疑买到了假冒产品，请拨打12365举报，并
 RETRIES = 2  # reprompts on silence or a wrong key before goodbye
 
 
-def report_received(reference: str) -> str:
-    """What the caller hears when the report was recorded."""
-    return f"您的举报已受理，编号{reference}。请保留购物凭证和商品，监管部门将尽快核查。"
+def report_received(reference: str, secret: str = "") -> str:
+    """What the caller hears when the report was recorded: the number and, digit by digit, the
+    secret to look it up with (both are sent by text message too)."""
+    said = f"查询码{' '.join(secret)}。" if secret else ""
+    return (f"您的举报已受理，编号{reference}。{said}编号和查询码将以短信发送给您。"
+            "请保留购物凭证和商品，监管部门将尽快核查。")
 
 
 def url(page: str, **params: str) -> str:
@@ -177,5 +181,16 @@ def spoken_verdict(answer: Answer) -> str:
     lot = (answer.production or {}).get("lot")
     if lot:
         parts.append(f"批号：{lot}。")
-    parts.append(decision.advice_zh)
+    risk = answer.risk
+    if risk is not None and risk.level is not RiskLevel.LOW:  # the places and times say more than the advice
+        parts.append(f"复制风险{risk.level.label_zh}。{risk.reason_zh}")
+    else:
+        parts.append(decision.advice_zh)
+    promotion = answer.promotion
+    if promotion and promotion["won"]:
+        digits = "，".join(" ".join(group) for group in promotion["claim_code"].split("-"))
+        parts.append(f"恭喜您在{promotion['name']}活动中获得{promotion['tier']}。兑奖码是：{digits}。"
+                     f"再说一遍：{digits}。兑奖码只告诉您这一次，请记下。")
+    elif promotion:
+        parts.append(f"感谢参与{promotion['name']}活动，本次未中奖。")
     return "".join(parts)

@@ -69,7 +69,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings()
     server = Granian(
-        "jianguan.web.app:create_app",
+        "jianguan.web.app:serve_app",
         factory=True,
         interface=Interfaces.ASGI,
         address=host or settings.host,
@@ -172,25 +172,6 @@ def users_create(**options: Any) -> None:
 @cli.group()
 def audit() -> None:
     """The audit log."""
-
-
-@audit.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; report the first record that was altered or removed."""
-    from jianguan.audit.services import verify_chain
-    from jianguan.storage import reading, session_factory
-
-    with reading(session_factory(_engine())) as session:
-        checked, broken = verify_chain(session)
-    if broken is None:
-        click.echo(f"audit log intact: {checked} records / 审计日志完整：{checked} 条")
-        return
-    click.echo(
-        f"audit log broken at record {broken.record_id}: {broken.reason} "
-        f"/ 审计日志在第 {broken.record_id} 条处被篡改或删除 ({checked} records verified before it)",
-        err=True,
-    )
-    sys.exit(1)
 
 
 def _sessions():
@@ -389,3 +370,70 @@ def verify(code: str) -> None:
     click.echo(json.dumps(result, ensure_ascii=False))
     if answer.verdict is Verdict.MALFORMED:
         sys.exit(1)
+
+
+@cli.group()
+def cases() -> None:
+    """Complaints and reports (投诉举报) as cases."""
+
+
+@cases.command("escalate")
+@domain_errors
+def cases_escalate() -> None:
+    """Escalate every case overdue in its stage to the level above, once a stage (run it from
+    cron or a timer as often as you like: a second run escalates nothing more)."""
+    from jianguan.audit.services import Actor
+    from jianguan.cases.services import escalate_overdue
+    from jianguan.storage import transaction
+
+    with transaction(_sessions()) as session:
+        escalated = escalate_overdue(session, actor=Actor.system("cases escalate"))
+        numbers = [case.number for case in escalated]
+    click.echo(json.dumps({"escalated": numbers}, ensure_ascii=False))
+
+
+@cli.group()
+def stats() -> None:
+    """The statistics roll-ups."""
+
+
+@stats.command("rollup")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First Beijing day to recompute (default: the last day rolled up, or the first day with data).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Last Beijing day to recompute (default: today).")
+@domain_errors
+def stats_rollup(since: Any, until: Any) -> None:
+    """Recompute whole days of the statistics roll-ups; running it again changes nothing."""
+    from jianguan.audit.services import Actor
+    from jianguan.stats.rollup import rollup
+    from jianguan.storage import transaction
+
+    with transaction(_sessions()) as session:
+        result = rollup(session, actor=Actor.system("stats rollup"), since=since.date() if since else None,
+                        until=until.date() if until else None)
+    click.echo(json.dumps({"from": str(result.first_day) if result.first_day else None,
+                           "to": str(result.last_day) if result.last_day else None,
+                           "days": result.days, "rows": result.rows}))
+
+
+@cli.group()
+def alerts() -> None:
+    """The early-warning rules (质量预警)."""
+
+
+@alerts.command("evaluate")
+@domain_errors
+def alerts_evaluate() -> None:
+    """Run every enabled warning rule over its window; an alert already raised is not raised again."""
+    from jianguan.alerts.rules import evaluate
+    from jianguan.storage import transaction
+
+    with transaction(_sessions()) as session:
+        raised = evaluate(session)
+        out = [{"id": alert.id, "rule": alert.rule, "subject": alert.subject, "region_code": alert.region_code}
+               for alert in raised]
+    click.echo(json.dumps({"raised": out}, ensure_ascii=False))
+
+
+from jianguan.cli import ops, reports  # noqa: E402, F401 - register the operations, report and job commands

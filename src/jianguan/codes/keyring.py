@@ -128,6 +128,27 @@ class KeyService:
                target_id=row.id, after={"public_key": row.public_key})
         return row
 
+    def rewrap(self, session: Session, *, actor: Actor, new_master: bytes) -> int:
+        """Wrap every stored key (code key generations, signing keys) again under ``new_master``,
+        in the caller's transaction; return how many. The keys themselves do not change, so every
+        code and signature stays valid; only the master key that opens them does."""
+        if len(new_master) != keycrypto.MASTER_KEY_BYTES:
+            raise ValueError("the master key is 32 bytes")
+        count = 0
+        for code_key in session.scalars(select(CodeKey).order_by(CodeKey.generation).with_for_update()):
+            label = _code_key_label(code_key.generation)
+            secret = keycrypto.unwrap_key(self._master, bytes(code_key.wrapped_key), label=label)
+            code_key.wrapped_key = keycrypto.wrap_key(new_master, secret, label=label)
+            count += 1
+        for signing in session.scalars(select(SigningKey).order_by(SigningKey.id).with_for_update()):
+            label = _signing_key_label(signing.id)
+            private = keycrypto.unwrap_key(self._master, signing.wrapped_private_key, label=label)
+            signing.wrapped_private_key = keycrypto.wrap_key(new_master, private, label=label)
+            count += 1
+        record(session, actor=actor, action=AuditAction.CODE_MASTER_KEY_REWRAPPED, target_type="master_key",
+               target_id="", after={"keys": count})
+        return count
+
     def ensure_keys(self, session: Session, *, actor: Actor) -> int:
         """Create generation 1 and the signing key on a network that has neither; return the
         newest code key generation (the one new codes use)."""

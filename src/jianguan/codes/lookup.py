@@ -26,7 +26,8 @@ from jianguan.jurisdiction import in_scope, scope_condition
 from jianguan.printers.models import Printer
 from jianguan.regions.tree import region_tree
 from jianguan.trace.store import container_of
-from jianguan.verify.models import CodeQueryState
+from jianguan.verify.models import CodeQueryState, Query
+from jianguan.verify.risk import Risk, Sighting, assess
 
 
 def _batch_scope(principal: Principal) -> Any:
@@ -97,6 +98,8 @@ def code_status(session: Session, *, code: str) -> dict[str, Any]:
                     "first_region_code": queried.first_region_code if queried else None,
                     "first_region_name": region_tree(session).name(queried.first_region_code) if queried else None},
     })
+    if queried is not None and queried.count:
+        answer["risk"] = code_risk(session, generation, serial, queried.count).to_json(evidence=True)
     if active:
         row = active[0]
         answer["activation"] = {"id": row.id, "lot": row.lot, "production_date": row.production_date.isoformat(),
@@ -157,6 +160,19 @@ def describe_batch(session: Session, *, principal: Principal, batch_id: int) -> 
     return _batch_view(session, batch, int(spoiled or 0))
 
 
+
+
+EVIDENCE_QUERIES = 200
+
+
+def code_risk(session: Session, generation: int, serial: int, count: int) -> Risk:
+    """The clone risk of a code queried ``count`` times, weighed over its logged queries (the
+    latest ``EVIDENCE_QUERIES``), with its evidence: what regulators and the brand owner see."""
+    rows = session.execute(select(Query.at, Query.region_code, Query.channel)
+                           .where(Query.generation == generation, Query.serial == serial)
+                           .order_by(Query.id.desc()).limit(EVIDENCE_QUERIES)).all()
+    sightings = [Sighting(at, region, str(channel)) for at, region, channel in rows]
+    return assess(count - 1, sightings, region_tree(session))
 
 
 def code_status_for(session: Session, *, principal: Principal, code: str) -> dict[str, Any]:

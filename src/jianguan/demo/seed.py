@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jianguan.accounts.models import ApiKey, Role, User
 from jianguan.accounts.principal import Principal
 from jianguan.accounts.services import create_api_key, create_user, derive_key
-from jianguan.alerts.models import AlertKind, AlertSeverity
+from jianguan.alerts.models import AlertKind, AlertSeverity, WarningRule
 from jianguan.alerts.services import raise_alert
 from jianguan.audit.services import Actor
 from jianguan.catalogue.services import get_category_by_code
@@ -30,10 +30,15 @@ from jianguan.codes import lookup
 from jianguan.codes.codec import damm_digit, decode_code, encode_serial
 from jianguan.codes.keyring import keyring
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
-from jianguan.complaints import services as complaints
 from jianguan.config import Settings
+from jianguan.demo.applications import application_lines, demo_applications
+from jianguan.demo.cases import _code as demo_code
+from jianguan.demo.cases import case_lines, demo_cases
+from jianguan.demo.catalogue import demo_catalogue
 from jianguan.demo.chain import samples as chain_samples
 from jianguan.demo.chain import supply_chain
+from jianguan.demo.rosters import demo_rosters
+from jianguan.demo.warnings import demo_warnings
 from jianguan.enterprises.identifiers import credit_code_check_character
 from jianguan.enterprises.models import EnrolmentStage, Enterprise, Product, QualificationKind
 from jianguan.enterprises.services import (
@@ -44,6 +49,9 @@ from jianguan.enterprises.services import (
 )
 from jianguan.merchants.services import register_merchant
 from jianguan.printers.services import register_printer
+from jianguan.promotions import services as promotions
+from jianguan.promotions.models import PromotionKind
+from jianguan.stats.rollup import rollup
 from jianguan.storage import reading, transaction
 from jianguan.storage.base import utcnow
 from jianguan.terminals.services import register_terminal
@@ -73,6 +81,7 @@ class DemoProduct:
     category: str
     gtin: str | None = None
     packaging: tuple[tuple[str, int], ...] = (("item", 1),)
+    entry: str | None = None  # its number in the catalogue (百种产品目录, demo.catalogue)
 
 
 @dataclass(frozen=True)
@@ -98,8 +107,8 @@ ENTERPRISES = (
         ((Q.PROVINCIAL_BRAND, "冀名牌 2006-117", dt.date(2006, 12, 1), dt.date(2029, 11, 30)),
          (Q.PRODUCTION_LICENCE, "XK13-001-00318", dt.date(2005, 6, 1), dt.date(2030, 5, 31))),
         (DemoProduct("丰穗牌复合肥", "40 kg N-P-K 15-15-15", "fertiliser", "06901234000016",
-                     (("item", 1), ("pallet", 50))),
-         DemoProduct("丰穗牌硫酸钾型复合肥", "50 kg N-P-K 17-17-17", "fertiliser")),
+                     (("item", 1), ("pallet", 50)), entry="01"),
+         DemoProduct("丰穗牌硫酸钾型复合肥", "50 kg N-P-K 17-17-17", "fertiliser", entry="01")),
     ),
     DemoEnterprise(
         "lvdun", "宣化绿盾农药有限责任公司", "130705", "pesticide", "宣化区钟楼大街 66 号", "赵志强", "0313-3056789",
@@ -107,13 +116,13 @@ ENTERPRISES = (
         ((Q.CHINA_TOP_BRAND, "中国名牌 2006-0452", dt.date(2006, 9, 1), dt.date(2028, 8, 31)),
          (Q.PRODUCTION_LICENCE, "XK13-003-00021", dt.date(2004, 1, 1), dt.date(2029, 12, 31))),
         (DemoProduct("绿盾吡虫啉可湿性粉剂", "10% 100 g", "pesticide", "06901234000023",
-                     (("item", 1), ("case", 60))),),
+                     (("item", 1), ("case", 60)), entry="05"),),
     ),
     DemoEnterprise(
         "guofeng", "河间国丰棉种技术服务中心", "130984", "seed", "河间市瀛州路 201 号", "孙立华", "0317-3321888",
         EnrolmentStage.CODES_ISSUED, dt.date(2007, 5, 20),
         ((Q.PROVINCIAL_BRAND, "冀名牌 2007-033", dt.date(2007, 1, 1), dt.date(2029, 12, 31)),),
-        (DemoProduct("国丰 3 号抗虫棉种", "1 kg 包衣", "seed", None, (("item", 1), ("case", 20))),),
+        (DemoProduct("国丰 3 号抗虫棉种", "1 kg 包衣", "seed", None, (("item", 1), ("case", 20)), entry="08"),),
     ),
     DemoEnterprise(
         "zhenwei", "石家庄珍味酿造集团有限公司", "130102", "food", "长安区建设北大街 9 号", "王秀英", "0311-86043210",
@@ -121,65 +130,65 @@ ENTERPRISES = (
         ((Q.CHINA_TOP_BRAND, "中国名牌 2005-0311", dt.date(2005, 9, 1), dt.date(2030, 8, 31)),
          (Q.INSPECTION_EXEMPT, "免检 2006-0877", dt.date(2006, 1, 1), dt.date(2008, 12, 31)),
          (Q.PRODUCTION_LICENCE, "QS1301 0301 0045", dt.date(2006, 3, 1), dt.date(2031, 2, 28))),
-        (DemoProduct("珍味陈醋", "500 mL 玻璃瓶", "food", "06901234000030", (("item", 1), ("case", 12))),
+        (DemoProduct("珍味陈醋", "500 mL 玻璃瓶", "food", "06901234000030", (("item", 1), ("case", 12)), entry="13"),
          DemoProduct("珍味特级酱油", "500 mL 塑料软包装", "food", "06901234000047",
-                     (("item", 1), ("case", 24), ("pallet", 40)))),
+                     (("item", 1), ("case", 24), ("pallet", 40)), entry="14")),
     ),
     DemoEnterprise(
         "jifa", "北戴河集鲜蔬菜专业合作社", "130304", "produce", "北戴河区戴河镇西古城村", "刘海涛", "0335-4021567",
         EnrolmentStage.CREDENTIALS_ISSUED, dt.date(2007, 8, 15),
         ((Q.GEOGRAPHICAL_INDICATION, "地标 2007-015", dt.date(2007, 6, 1), None),),
-        (DemoProduct("集鲜有机黄瓜", "5 kg 箱装", "produce"),),
+        (DemoProduct("集鲜有机黄瓜", "5 kg 箱装", "produce", entry="41"),),
     ),
     DemoEnterprise(
         "hengwen", "栾城恒温电热毯厂", "130111", "electric_blanket", "栾城区窦妪工业园 7 号", "周敏", "0311-88012233",
         EnrolmentStage.SIGNED, dt.date(2007, 10, 9),
         ((Q.PRODUCTION_LICENCE, "XK06-010-01122", dt.date(2006, 5, 1), dt.date(2028, 4, 30)),),
-        (DemoProduct("恒温牌双人电热毯", "150 cm × 120 cm 220 V 60 W", "electric_blanket"),),
+        (DemoProduct("恒温牌双人电热毯", "150 cm × 120 cm 220 V 60 W", "electric_blanket", entry="22"),),
     ),
     DemoEnterprise(
         "jizhong", "冀中电线电缆股份有限公司", "130528", "cable", "宁晋县电缆工业园 3 号", "吴国庆", "0319-5881234",
         EnrolmentStage.CODES_ISSUED, dt.date(2007, 6, 1),
         ((Q.PRODUCTION_LICENCE, "XK06-001-00512", dt.date(2006, 1, 1), dt.date(2030, 12, 31)),
          (Q.PROVINCIAL_BRAND, "冀名牌 2006-208", dt.date(2006, 12, 1), dt.date(2027, 11, 30))),
-        (DemoProduct("BV 聚氯乙烯绝缘电线", "2.5 mm² 100 m/卷", "cable", None, (("item", 1), ("case", 10))),),
+        (DemoProduct("BV 聚氯乙烯绝缘电线", "2.5 mm² 100 m/卷", "cable", None, (("item", 1), ("case", 10)), entry="25"),),
     ),
     DemoEnterprise(
         "huaan", "藁城华安劳保用品有限公司", "130109", "protective", "藁城区廉州东路 12 号", "郑丽", "0311-88123456",
         EnrolmentStage.REGISTERED, None,
         ((Q.PRODUCTION_LICENCE, "XK16-002-00087", dt.date(2007, 1, 1), dt.date(2027, 12, 31)),),
-        (DemoProduct("华安安全帽", "ABS 一字型", "protective"),),
+        (DemoProduct("华安安全帽", "ABS 一字型", "protective", entry="30"),),
     ),
     DemoEnterprise(
         "minjiang", "福州闽江燃气具有限公司", "350121", "gas_appliance", "闽侯县上街镇科技东路 5 号", "陈志明",
         "0591-22881234", EnrolmentStage.SIGNED, dt.date(2007, 9, 3),
         ((Q.PROVINCIAL_BRAND, "闽名牌 2006-045", dt.date(2006, 10, 1), dt.date(2028, 9, 30)),),
-        (DemoProduct("闽江牌家用燃气灶", "JZT-2 天然气 双眼", "gas_appliance", "06901234000054"),),
+        (DemoProduct("闽江牌家用燃气灶", "JZT-2 天然气 双眼", "gas_appliance", "06901234000054", entry="23"),),
     ),
     DemoEnterprise(
         "rongcheng", "福州榕城化妆品有限公司", "350102", "cosmetics", "鼓楼区五四路 88 号", "林雅琴", "0591-87654321",
         EnrolmentStage.CREDENTIALS_ISSUED, dt.date(2007, 7, 16),
         ((Q.CITY_QUALITY_AWARD, "榕质奖 2006-09", dt.date(2006, 12, 1), None),),
-        (DemoProduct("榕城润肤霜", "50 g", "cosmetics", "06901234000061", (("item", 1), ("case", 48))),),
+        (DemoProduct("榕城润肤霜", "50 g", "cosmetics", "06901234000061", (("item", 1), ("case", 48)), entry="36"),),
     ),
     DemoEnterprise(
         "haifeng", "长乐海丰饲料有限公司", "350112", "feed", "长乐区航城街道首占工业区", "郭建华", "0591-28812345",
         EnrolmentStage.ACTIVATED, dt.date(2007, 3, 28),
         ((Q.PROVINCIAL_BRAND, "闽名牌 2005-112", dt.date(2005, 10, 1), dt.date(2027, 9, 30)),
          (Q.PRODUCTION_LICENCE, "闽饲证 (2006) 01023", dt.date(2006, 1, 1), dt.date(2030, 12, 31))),
-        (DemoProduct("海丰乳猪配合饲料", "40 kg", "feed", None, (("item", 1), ("pallet", 40))),),
+        (DemoProduct("海丰乳猪配合饲料", "40 kg", "feed", None, (("item", 1), ("pallet", 40)), entry="11"),),
     ),
     DemoEnterprise(
         "xinda", "福州鑫达人造板有限公司", "350121", "panel", "闽侯县青口镇工业集中区", "黄国栋", "0591-22223333",
         EnrolmentStage.SIGNED, dt.date(2007, 11, 20),
         ((Q.PRODUCTION_LICENCE, "XK17-003-00210", dt.date(2006, 8, 1), dt.date(2029, 7, 31)),),
-        (DemoProduct("鑫达 E1 级中密度纤维板", "2440 × 1220 × 18 mm", "panel"),),
+        (DemoProduct("鑫达 E1 级中密度纤维板", "2440 × 1220 × 18 mm", "panel", entry="27"),),
     ),
     DemoEnterprise(
         "kangtai", "石家庄康泰药业有限公司", "130104", "drug", "桥西区友谊南大街 120 号", "马文杰", "0311-83301234",
         EnrolmentStage.CODES_ISSUED, dt.date(2007, 5, 8),
         ((Q.PRODUCTION_LICENCE, "冀 20050123", dt.date(2005, 1, 1), dt.date(2030, 12, 31)),),
-        (DemoProduct("康泰板蓝根颗粒", "10 g × 20 袋", "drug", "06901234000078", (("item", 1), ("case", 50))),),
+        (DemoProduct("康泰板蓝根颗粒", "10 g × 20 袋", "drug", "06901234000078", (("item", 1), ("case", 50)), entry="38"),),
     ),
 )
 
@@ -216,6 +225,10 @@ def seed(sessions: sessionmaker[Session], settings: Settings) -> list[str]:
             _create(session, settings)
     if created:
         _demo_queries(sessions, settings)
+        with transaction(sessions) as session:  # after the demo's queries, which so draw nothing
+            _promotion(session, actor=Actor.system("demo seed"))
+        with transaction(sessions) as session:  # the statistics pages show the demo's days at once
+            rollup(session, actor=Actor.system("demo seed"))
     with reading(sessions) as session:
         return _lines(session, settings)
 
@@ -252,6 +265,7 @@ def _create(session: Session, settings: Settings) -> None:
     operator = Principal(kind="user", id=0, name="demo-seed", role=Role.OPERATOR)
     create_user(session, actor=actor, username="operator", display_name="运营中心 王工", password=DEMO_PASSWORD,
                 role=Role.OPERATOR)
+    catalogue_entries = demo_catalogue(session, actor=actor)
     enterprises: dict[str, int] = {}
     for serial, demo in enumerate(ENTERPRISES, start=1):
         enterprise = register_enterprise(
@@ -268,7 +282,8 @@ def _create(session: Session, settings: Settings) -> None:
             add_product(session, actor=actor, principal=operator, enterprise_id=enterprise.id, name=product.name,
                         specification=product.specification,
                         category_id=get_category_by_code(session, product.category).id, gtin=product.gtin,
-                        packaging=product.packaging)
+                        packaging=product.packaging,
+                        catalogue_entry_id=catalogue_entries[product.entry] if product.entry else None)
         if demo.signed_on is not None:
             sign_enterprise(session, actor=actor, enterprise_id=enterprise.id, signed_on=demo.signed_on)
 
@@ -323,27 +338,36 @@ def _create(session: Session, settings: Settings) -> None:
     _batches(session, actor=actor, enterprises=enterprises, printer_id=printer.id)
     supply_chain(session, actor=actor, enterprises=enterprises,
                  merchants={"nongzi": distributor.id, "luancheng": farm_shop.id, "beiguo": supermarket.id})
-    _watch(session, actor=actor, enterprises=enterprises)
+    _watch(session, settings=settings, enterprises=enterprises)
 
 
-def _watch(session: Session, *, actor: Actor, enterprises: dict[str, int]) -> None:
-    """What the regulators have to look at: two consumers' reports in 栾城 (a code nobody issued,
-    and a bag of 丰穗 fertiliser bought in a market), and a source blocked for probing codes."""
-    fengsui_batch = session.scalars(select(CodeBatch.id).where(CodeBatch.enterprise_id == enterprises["fengsui"])
-                                    .order_by(CodeBatch.id).limit(1)).one()
-    bag = lookup.batch_codes(session, principal=Principal(kind="system", id=0, name="demo", role=Role.OPERATOR),
-                             batch_id=fengsui_batch, offset=5, limit=1)[0]
-    reporter = Actor("anonymous", "demo")
-    complaints.submit_report(session, actor=reporter, code="3109 2283 4471 5502 6618", place="栾城区冶河镇集市",
-                             region_code="130111", contact="13803111234", channel=Channel.WEB,
-                             description="摊贩低价出售的复合肥，包装印刷模糊。", verifier_answer_verdict="unknown")
-    complaints.submit_report(session, actor=reporter, code=bag, place="栾城区窦妪镇农资店", region_code="130111",
-                             channel=Channel.SMS, description="同一袋码在两个村都被查询过。",
-                             verifier_answer_verdict="queried_before")
+def _promotion(session: Session, *, actor: Actor) -> None:
+    """珍味's running promotion (开瓶有礼) on its vinegar: a draw on first genuine queries in 长安区."""
+    enterprise_id = session.scalar(select(Enterprise.id).where(Enterprise.name == "石家庄珍味酿造集团有限公司"))
+    assert enterprise_id is not None
+    product = session.scalar(select(Product.id).where(Product.enterprise_id == enterprise_id,
+                                                      Product.name == "珍味陈醋"))
+    assert product is not None
+    staff = Principal(kind="user", id=0, name="demo-seed", role=Role.MANUFACTURER, enterprise_id=enterprise_id)
+    promotions.create_promotion(
+        session, actor=actor, principal=staff, name="珍味陈醋 开瓶有礼", kind=PromotionKind.DRAW, product_ids=[product],
+        starts_on=today() - dt.timedelta(days=30), ends_on=today() + dt.timedelta(days=300), regions=["130102"],
+        budget_value=500_000, tiers=[promotions.TierSpec("一等奖 现金红包", "0.01", 10_000, 10),
+                                     promotions.TierSpec("二等奖 醋礼盒", "0.1", 3_000, 100)])
+
+
+def _watch(session: Session, *, settings: Settings, enterprises: dict[str, int]) -> None:
+    """What the regulators have to look at: the consumers' complaints and reports in several
+    stages (``demo.cases``), applications to join (``demo.applications``), an industry roster to
+    measure enrolment against (``demo.rosters``), a source blocked for probing codes, and the early warnings and spot checks (``demo.warnings``)."""
+    demo_cases(session, settings=settings, enterprises=enterprises)
+    demo_applications(session, settings=settings)
+    demo_rosters(session)
+    demo_warnings(session, enterprises=enterprises, cloned_code=demo_code(session, enterprises["zhenwei"], 5))
     blocked_at = utcnow()
     raise_alert(session, actor=Actor.system("abuse-guard"), kind=AlertKind.ABUSE_SOURCE_BLOCKED.value,
                 severity=AlertSeverity.WARNING, subject=hashlib.sha256(b"demo probing source").hexdigest(),
-                region_code="130111",
+                region_code="130111", rule=WarningRule.ENUMERATION,
                 details={"bad_queries": 50, "blocked_seconds": 900,
                          "blocked_until": (blocked_at + dt.timedelta(seconds=900)).isoformat()})
 
@@ -516,4 +540,4 @@ def _lines(session: Session, settings: Settings) -> list[str]:
         prefix, key = derive_key(_demo_key_seed(settings, name))
         if prefix in active:
             lines.append(f"apikey {role} {key}")
-    return lines + _samples(session)
+    return lines + case_lines(session, settings) + application_lines(session, settings) + _samples(session)

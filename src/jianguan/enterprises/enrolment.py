@@ -11,11 +11,13 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
+from jianguan.applications.models import Application
+from jianguan.applications.workflow import ApplicationStage
 from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
 from jianguan.enterprises.models import EnrolmentStage, Enterprise
@@ -88,13 +90,26 @@ def stage_condition(stage: EnrolmentStage | str) -> ColumnElement[bool]:
     return _furthest_stage(_parse_stage(stage))
 
 
+def _applications(session: Session, principal: Principal, regions: Any) -> dict[str, int]:
+    """The applications to join online (网上申请入网) in scope and in ``regions`` (None: all), by
+    stage: the funnel's entry, before an enterprise signs."""
+    query = select(Application.stage, func.count()).where(scope_condition(
+        principal, region=Application.region_code, category=Application.category_id, agency=Application.agency))
+    if regions is not None:
+        query = query.where(Application.region_code.in_(sorted(regions)))
+    counts = dict.fromkeys((stage.value for stage in ApplicationStage), 0)
+    for stage, count in session.execute(query.group_by(Application.stage)):
+        counts[str(stage)] = count
+    return counts
+
+
 def enrolment_progress(session: Session, *, principal: Principal, region_code: str | None = None) -> dict[str, Any]:
     """The enrolment funnel (签约入网 / 已申请密钥 / 已赋码 / 已激活) in ``principal``'s scope.
 
     Counts are of enterprises that reached each stage (so they shrink along the funnel), in
     the chosen region (the regulator's own by default, the whole country for an operator),
-    with the same counts for each division directly under it. A region outside the caller's
-    scope is NotFound.
+    with the same counts for each division directly under it, and the applications to join
+    online there by stage (``applications``). A region outside the caller's scope is NotFound.
     """
     if principal.role not in (Role.OPERATOR, Role.REGULATOR):
         raise PermissionDenied("Enrolment progress is for the operator and regulators.",
@@ -125,6 +140,7 @@ def enrolment_progress(session: Session, *, principal: Principal, region_code: s
         return {stage: rolled[stage][code] for stage in stages}
 
     return {
+        "applications": _applications(session, principal, tree.descendants(region.code) if region is not None else None),
         "region": {"code": region.code, "name": region.name} if region is not None else None,
         "stages": [stage.value for stage in (EnrolmentStage.REGISTERED, *FUNNEL)],
         "totals": figures(region.code if region is not None else None),

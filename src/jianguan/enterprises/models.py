@@ -122,6 +122,10 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # The kind of the catalogue (百种产品目录) the product is of; None for a product outside it, or
+    # one registered before the catalogue was kept (those are left for their makers to link).
+    catalogue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_entries.id"), index=True,
+                                                           default=None)
     name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))
     gtin: Mapped[str | None] = mapped_column(String(14), unique=True, default=None)

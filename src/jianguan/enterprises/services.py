@@ -9,6 +9,7 @@ is answered NotFound, so a caller cannot learn that it exists.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.audit.actions import AuditAction
-from jianguan.audit.services import Actor, record
-from jianguan.catalogue.services import active_category
+from jianguan.audit.services import Actor, record, record_update
+from jianguan.catalogue.services import active_category, entry_for_product
 from jianguan.enterprises.enrolment import mark_stage_reached, stage_condition
 from jianguan.enterprises.identifiers import validate_credit_code, validate_gtin
 from jianguan.enterprises.models import (
@@ -38,6 +39,15 @@ from jianguan.jurisdiction import scope_condition
 from jianguan.regions.models import RegionLevel
 from jianguan.regions.tree import RegionNode, region_tree
 from jianguan.timezone import today
+
+
+class KeepType(enum.Enum):
+    """A field a change leaves as it is, where None means "none" (a product's catalogue entry)."""
+
+    KEEP = "keep"
+
+
+KEEP = KeepType.KEEP
 
 MAX_UNITS_PER_LEVEL = 100_000  # units of the level below one case or pallet holds (a 32-bit column)
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{4,38}$")
@@ -266,15 +276,8 @@ def update_enterprise(
     given = {"name": name, "address": address, "contact_name": contact_name, "contact_phone": contact_phone,
              "contact_email": contact_email, "description": description}
     changes = {field: checks[field](value) for field, value in given.items() if value is not None}
-    changes = {field: value for field, value in changes.items() if getattr(enterprise, field) != value}
-    if not changes:
-        return enterprise
-    before = {field: getattr(enterprise, field) for field in changes}
-    for field, value in changes.items():
-        setattr(enterprise, field, value)
-    session.flush()
-    record(session, actor=actor, action=AuditAction.ENTERPRISE_ENTERPRISE_UPDATED, target_type="enterprise",
-           target_id=enterprise.id, before=before, after=changes)
+    record_update(session, actor=actor, action=AuditAction.ENTERPRISE_ENTERPRISE_UPDATED, target_type="enterprise",
+                  target=enterprise, changes=changes)
     return enterprise
 
 
@@ -464,8 +467,10 @@ def add_product(
     gtin: str | None = None,
     packaging: Sequence[tuple[str, int]] = (("item", 1),),
     description: str = "",
+    catalogue_entry_id: int | None = None,
 ) -> Product:
-    """Register a product of the enterprise (operator, or the enterprise itself)."""
+    """Register a product of the enterprise (operator, or the enterprise itself), of the catalogue
+    entry ``catalogue_entry_id`` (百种产品目录; of the product's category) when it is one."""
     enterprise = editable_enterprise(session, principal, enterprise_id)
     name = _text(name, "product_name", required=True)
     specification = _text(specification, "specification", required=True)
@@ -473,18 +478,19 @@ def add_product(
     if category_id is None:
         raise ValidationFailed("The category is required.", "请选择产品类别。", code="missing_field", field="category_id")
     category = active_category(session, category_id)
+    entry = entry_for_product(session, catalogue_entry_id, category.id) if catalogue_entry_id is not None else None
     levels = parse_packaging(packaging)
     gtin_value = _gtin(session, gtin)
     _check_unique_product(session, enterprise.id, name, specification)
     product = Product(enterprise_id=enterprise.id, category_id=category.id, name=name, specification=specification,
-                      gtin=gtin_value, description=description,
+                      gtin=gtin_value, description=description, catalogue_entry_id=entry.id if entry else None,
                       packaging=[ProductPackaging(level=level, units_of_lower_level=units) for level, units in levels])
     session.add(product)
     session.flush()
     record(session, actor=actor, action=AuditAction.ENTERPRISE_PRODUCT_CREATED, target_type="product",
            target_id=product.id, after={"enterprise_id": enterprise.id, "name": name,
                                       "specification": specification, "category": category.code,
-                                      "gtin": gtin_value,
+                                      "catalogue_entry": entry.number if entry else None, "gtin": gtin_value,
                                       "packaging": {level.value: units for level, units in levels}})
     return product
 
@@ -502,8 +508,11 @@ def update_product(
     packaging: Sequence[tuple[str, int]] | None = None,
     description: str | None = None,
     enterprise_id: int | None = None,
+    catalogue_entry_id: int | KeepType | None = KEEP,
 ) -> Product:
-    """Change a product (operator, or the enterprise itself). ``gtin=""`` removes the GTIN.
+    """Change a product (operator, or the enterprise itself). ``gtin=""`` removes the GTIN;
+    ``catalogue_entry_id=None`` unlinks the product from the catalogue, an id links it (an entry
+    in use, of the product's category as it will be), and ``KEEP`` (the default) leaves the link.
 
     ``enterprise_id``, when the caller names one (a page's address does), must be the product's:
     another enterprise's product is NotFound, as it is for a manufacturer not its own.
@@ -526,6 +535,13 @@ def update_product(
         changes["gtin"] = _gtin(session, gtin, product.id)
     if description is not None:
         changes["description"] = _text(description, "product_description")
+    if catalogue_entry_id is None:
+        changes["catalogue_entry_id"] = None
+    elif not isinstance(catalogue_entry_id, KeepType):
+        changes["catalogue_entry_id"] = entry_for_product(session, catalogue_entry_id,
+                                                          changes.get("category_id", product.category_id)).id
+    elif "category_id" in changes and product.catalogue_entry_id is not None:
+        entry_for_product(session, product.catalogue_entry_id, changes["category_id"])  # a category it leaves
     changes = {field: value for field, value in changes.items() if getattr(product, field) != value}
     before: dict[str, Any] = {field: getattr(product, field) for field in changes}
     if "name" in changes or "specification" in changes:

@@ -106,3 +106,28 @@ def gateway_from_settings(settings: Settings, sessions: sessionmaker[Session]) -
             host=settings.smpp_host, port=settings.smpp_port, system_id=settings.smpp_system_id,
             password=settings.smpp_password.get_secret_value(), source_address=settings.smpp_source_address))
     return OutboxGateway(sessions)
+
+
+def deliver_queued(gateway: SmsGateway, sessions: sessionmaker[Session], message_ids: list[int]) -> None:
+    """Send, after their transaction committed, messages a service queued in the outbox (a case's
+    notices): with no transport they stay queued there, as every message does then."""
+    transport = getattr(gateway, "transport", None)
+    if transport is None or not message_ids:
+        return
+    from jianguan.messaging.models import OutboundSms  # the models are not needed to build a gateway
+
+    for message_id in message_ids:
+        with transaction(sessions) as session:
+            message = session.get(OutboundSms, message_id)
+            if message is None:
+                continue
+            to, text = message.to, message.text
+        try:
+            gateway_id = transport.send(to, text)
+        except (OSError, smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError) as error:
+            logger.warning("sending SMS %s failed: %s", message_id, error)
+            with transaction(sessions) as session:
+                mark_failed(session, message_id=message_id, error=str(error) or type(error).__name__)
+            continue
+        with transaction(sessions) as session:
+            mark_sent(session, message_id=message_id, gateway_id=gateway_id)

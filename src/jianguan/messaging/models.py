@@ -1,4 +1,4 @@
-"""The outbox of text messages, and the webhook signatures already seen.
+"""The outboxes of text messages and e-mails, and the webhook signatures already seen.
 
 Both are machine records, not user state: a reply is a consequence of a logged query, and a
 seen signature only guards against replays, so neither writes an audit record.
@@ -37,6 +37,22 @@ class OutboundSms(Base):
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     gateway_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class OutboundEmail(Base):
+    """One e-mail: queued, then sent or failed by the configured mailer (SMTP), like a text
+    message; without a mailer it stays queued for operators to read."""
+
+    __tablename__ = "outbound_emails"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    to: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[SmsStatus] = mapped_column(String(16), default=SmsStatus.QUEUED.value, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(500), default=None)
 
 

@@ -1,4 +1,4 @@
-"""The outbox and the replay guard: the functions that change and read them."""
+"""The outboxes and the replay guard: the functions that change and read them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jianguan.errors import Conflict
-from jianguan.messaging.models import OutboundSms, SmsStatus, WebhookSignature
+from jianguan.messaging.models import OutboundEmail, OutboundSms, SmsStatus, WebhookSignature
 from jianguan.storage.base import utcnow
 
 MAX_ERROR = 500
@@ -19,6 +19,25 @@ def queue_sms(session: Session, *, to: str, text: str) -> OutboundSms:
     session.add(message)
     session.flush()
     return message
+
+
+def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboundEmail:
+    """Put an e-mail in the outbox, queued; the caller's mailer sends it after commit."""
+    message = OutboundEmail(to=to[:200], subject=subject[:200], body=body, status=SmsStatus.QUEUED,
+                            created_at=utcnow())
+    session.add(message)
+    session.flush()
+    return message
+
+
+def mark_email(session: Session, *, message_id: int, error: str | None) -> None:
+    """Record that the mailer sent the e-mail (``error`` None) or why it failed (not retried)."""
+    message = session.get(OutboundEmail, message_id)
+    if message is not None:
+        if error is None:
+            message.status, message.sent_at = SmsStatus.SENT, utcnow()
+        else:
+            message.status, message.error = SmsStatus.FAILED, error[:MAX_ERROR]
 
 
 def mark_sent(session: Session, *, message_id: int, gateway_id: str) -> None:
@@ -38,6 +57,17 @@ def mark_failed(session: Session, *, message_id: int, error: str) -> None:
 def recent_messages(session: Session, *, limit: int = 200) -> list[OutboundSms]:
     """The newest messages first."""
     return list(session.scalars(select(OutboundSms).order_by(OutboundSms.id.desc()).limit(limit)))
+
+
+def recent_emails(session: Session, *, limit: int = 200) -> list[OutboundEmail]:
+    """The newest e-mails first."""
+    return list(session.scalars(select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(limit)))
+
+
+def mask_email(address: str) -> str:
+    """An e-mail address with its local part hidden but its first character: a***@example.com."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def mask_number(number: str) -> str:

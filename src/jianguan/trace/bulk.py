@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+import psycopg
 from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 
@@ -53,6 +55,10 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     columns = list(rows[0])
     connection = session.connection().connection.driver_connection
     names = ", ".join(f'"{name}"' for name in columns)
-    with connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([_copy_value(row[name]) for name in columns])
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    try:
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([_copy_value(row[name]) for name in columns])
+    except psycopg.IntegrityError as error:  # as SQLAlchemy says it: a race past a check (web/errors: 409)
+        raise IntegrityError(statement, None, error) from error

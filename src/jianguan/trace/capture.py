@@ -16,16 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
-from jianguan.audit.actions import AuditAction
-from jianguan.audit.services import Actor, record
+from jianguan.audit.services import Actor
 from jianguan.codes.activation import ProductionData, activate
 from jianguan.codes.codec import encode_serial
 from jianguan.codes.keyring import keyring
@@ -33,11 +31,9 @@ from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import Enterprise, PackagingLevel
 from jianguan.errors import DomainError, PermissionDenied
 from jianguan.merchants.models import Merchant
-from jianguan.storage.base import utcnow
-from jianguan.trace.bulk import insert_rows, new_ids
 from jianguan.trace.epcis import parse_document
 from jianguan.trace.epcis_model import EPCISError, EPCISEvent, EPCISRefused
-from jianguan.trace.models import Capture, Diversion, DiversionKind, Event, EventRange, PartyKind
+from jianguan.trace.models import Capture, DiversionKind, Event, PartyKind
 from jianguan.trace.moves import (
     MOVES_GOODS,
     NEEDS_ACTIVATION,
@@ -49,6 +45,7 @@ from jianguan.trace.moves import (
     move_of,
     step,
 )
+from jianguan.trace.recording import CaptureResult, Prepared, Run, Signal, write_capture
 from jianguan.trace.resolve import (
     MAX_PROBLEMS,
     Activations,
@@ -66,15 +63,12 @@ from jianguan.trace.store import (
     contents_of,
     packing_runs,
     position_runs,
-    write_packings,
-    write_positions,
 )
 
 _LEVEL = {PackagingLevel.ITEM.value: 0, PackagingLevel.CASE.value: 1, PackagingLevel.PALLET.value: 2}
 _SAMPLE = 20  # codes a diversion signal lists as evidence
 _DESTINATION_TYPES = ("possessing_party", "owning_party", "location")
 
-Run = tuple[Batch, int, int]
 
 
 class _Problems:
@@ -96,47 +90,6 @@ class _Problems:
     def raise_any(self) -> None:
         if self.found:
             raise EPCISRefused(sorted(self.found, key=lambda error: (error.index is None, error.index or 0)))
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A new event, its codes and places resolved."""
-
-    index: int
-    event: EPCISEvent
-    key: str
-    move: Move | None
-    region: str | None
-    destination: PartyInfo | None
-    epcs: list[Run]
-    parent: Located | None
-    children: list[Run]
-
-
-@dataclass(slots=True)
-class _Signal:
-    """A diversion found by one event, for one enterprise: where the codes were meant to go and
-    where they were found, how many, and some of them."""
-
-    index: int
-    enterprise_id: int
-    kind: DiversionKind
-    expected: Party | None
-    expected_region: str | None
-    found_region: str | None
-    at: dt.datetime
-    codes: int = 0
-    sample: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class CaptureResult:
-    """What a capture stored: the capture row and the diversions it flagged; ``repeated`` when the
-    document was one the party had sent before, answered with the capture it made then."""
-
-    capture: Capture
-    diversions: list[Diversion] = field(default_factory=list)
-    repeated: bool = False
 
 
 def capturer(session: Session, principal: Principal) -> PartyInfo:
@@ -197,10 +150,6 @@ _UNRESOLVED = {
 
 _NOT_YOURS = Unresolved("unknown")
 # Written through Core: the ORM's bulk path costs more than the rows.
-_EVENTS = cast(Table, Event.__table__)
-_EVENT_RANGES = cast(Table, EventRange.__table__)
-
-
 class _Capture:
     """One capture in progress: what it has read, and what it has changed in memory."""
 
@@ -215,7 +164,7 @@ class _Capture:
         self.activations = Activations(session)
         self.positions = position_runs()
         self.packings = packing_runs()
-        self.diversions: dict[tuple[Any, ...], _Signal] = {}
+        self.diversions: dict[tuple[Any, ...], Signal] = {}
         self._contents: dict[tuple[int, int], list[tuple[int, int, int]]] | None = None
         self._batches: dict[int, Batch] = {}
 
@@ -275,7 +224,7 @@ class _Capture:
             return found
         return None
 
-    def prepare(self, events: Sequence[EPCISEvent]) -> list[_Prepared]:
+    def prepare(self, events: Sequence[EPCISEvent]) -> list[Prepared]:
         self.codes.resolve(uri for event in events
                            for uri in (*event.epc_list, *event.child_epcs, *((event.parent_id,) if event.parent_id else ())))
         prepared = []
@@ -301,10 +250,10 @@ class _Capture:
             if move is Move.COMMISSION and self.me.party[0] is not PartyKind.ENTERPRISE:
                 self.problems.add(index, "Only the enterprise commissions its codes.", "只有生产企业可以赋码。")
             destination = self._destination(index, event) if move in (Move.SHIP, Move.RETURN) else None
-            prepared.append(_Prepared(index, event, _key(event), move, region, destination, epcs, parent, children))
+            prepared.append(Prepared(index, event, _key(event), move, region, destination, epcs, parent, children))
         return prepared
 
-    def load(self, prepared: Sequence[_Prepared]) -> None:
+    def load(self, prepared: Sequence[Prepared]) -> None:
         """Lock the batches involved (PostgreSQL), then read their activations, and the positions
         and packings of every code named and of everything packed in them."""
         batch_ids = sorted(self._batches)
@@ -364,14 +313,14 @@ class _Capture:
                     queue.append(packed)
         return result
 
-    def _check_active(self, p: _Prepared, runs: Iterable[Run]) -> None:
+    def _check_active(self, p: Prepared, runs: Iterable[Run]) -> None:
         for batch, start, end in runs:
             inactive = self.activations.first_inactive(batch.id, start, end)
             if inactive is not None:
                 self.problems.add(p.index, f"Code {self._code(batch, inactive)} is not activated.",
                                   f"监管码 {self._code(batch, inactive)} 尚未激活。")
 
-    def _commission(self, p: _Prepared) -> None:
+    def _commission(self, p: Prepared) -> None:
         production = production_data(p.event)
         if production is None:
             self._check_active(p, p.epcs)
@@ -390,7 +339,7 @@ class _Capture:
             for low, high in offsets:
                 self.activations.add(batch_id, batch.start + low, batch.start + high)
 
-    def _pack(self, p: _Prepared) -> None:
+    def _pack(self, p: Prepared) -> None:
         parent = p.parent
         if parent is None:
             return
@@ -416,7 +365,7 @@ class _Capture:
         self._contents = None
         self._move(p, [(parent.batch, parent.serial, parent.serial + 1), *p.children], expand=False)
 
-    def _unpack(self, p: _Prepared) -> None:
+    def _unpack(self, p: Prepared) -> None:
         parent = p.parent
         if parent is None:
             return
@@ -437,7 +386,7 @@ class _Capture:
                 runs.assign(start, end, lambda old: None if old is not None and old.container not in moving else old)
                 self._contents = None
 
-    def _move(self, p: _Prepared, runs: Sequence[Run], *, expand: bool = True) -> None:
+    def _move(self, p: Prepared, runs: Sequence[Run], *, expand: bool = True) -> None:
         moved = self._with_contents(runs) if expand else list(runs)
         destination = p.destination
         context = Context(p.move or Move.PACK, self.me.party, p.region, p.event.event_time, -1 - p.index,
@@ -457,7 +406,7 @@ class _Capture:
         if expand and p.move in MOVES_GOODS:
             self._unpack_moved(runs, moved)
 
-    def _refuse(self, p: _Prepared, batch: Batch, serial: int, reason: str, held: Held | None) -> None:
+    def _refuse(self, p: Prepared, batch: Batch, serial: int, reason: str, held: Held | None) -> None:
         code = self._code(batch, serial)
         if reason == "final":
             status = held.place.status if held else None
@@ -471,7 +420,7 @@ class _Capture:
             self.problems.add(p.index, f"Code {code} was commissioned and has moved since.",
                               f"监管码 {code} 已赋码并已流转。")
 
-    def _diverted(self, p: _Prepared, batch: Batch, start: int, end: int, place: Place | None) -> None:
+    def _diverted(self, p: Prepared, batch: Batch, start: int, end: int, place: Place | None) -> None:
         """Note codes ``[start, end)`` taken where they were not sent, as evidence for their enterprise."""
         kind = DiversionKind.SOLD if p.move is Move.SELL else DiversionKind.RECEIVED
         expected = (place.shipped_to or place.holder) if place else (PartyKind.ENTERPRISE, batch.enterprise_id)
@@ -479,13 +428,13 @@ class _Capture:
         key = (p.index, batch.enterprise_id, kind, expected, expected_region)
         signal = self.diversions.get(key)
         if signal is None:
-            signal = self.diversions[key] = _Signal(p.index, batch.enterprise_id, kind, expected, expected_region,
+            signal = self.diversions[key] = Signal(p.index, batch.enterprise_id, kind, expected, expected_region,
                                                     p.region, p.event.event_time)
         signal.codes += end - start
         for serial in range(start, min(end, start + _SAMPLE - len(signal.sample))):
             signal.sample.append(self._code(batch, serial))
 
-    def apply(self, prepared: Sequence[_Prepared]) -> None:
+    def apply(self, prepared: Sequence[Prepared]) -> None:
         for p in sorted(prepared, key=lambda p: (p.event.event_time, p.index)):
             if self.problems.full:
                 return
@@ -506,7 +455,7 @@ class _Capture:
                 else:
                     self._move(p, runs)
 
-    def _observe(self, p: _Prepared, runs: Sequence[Run]) -> None:
+    def _observe(self, p: Prepared, runs: Sequence[Run]) -> None:
         """An observation moves nothing; it may not name a code that has ended."""
         for batch, start, end in runs:
             for low, _high, held in self.positions.map(batch.generation).segments(start, end):
@@ -538,85 +487,6 @@ def production_data(event: EPCISEvent) -> ProductionData | None:
         return ProductionData(lot=lot, production_date=event.event_time.date())
 
 
-def _event_fields(event: EPCISEvent) -> dict[str, Any]:
-    """What the query interface gives back of an event that has no column of its own."""
-    fields: dict[str, Any] = {}
-    if event.source_list:
-        fields["sourceList"] = [{"type": kind, "source": uri} for kind, uri in event.source_list]
-    if event.destination_list:
-        fields["destinationList"] = [{"type": kind, "destination": uri} for kind, uri in event.destination_list]
-    if event.biz_transaction_list:
-        fields["bizTransactionList"] = [{"type": kind, "bizTransaction": uri} if kind else {"bizTransaction": uri}
-                                        for kind, uri in event.biz_transaction_list]
-    for name, elements in (("quantityList", event.quantity_list), ("childQuantityList", event.child_quantity_list)):
-        if elements:
-            fields[name] = [{"epcClass": e.epc_class, **({"quantity": str(e.quantity)} if e.quantity is not None else {}),
-                             **({"uom": e.uom} if e.uom else {})} for e in elements]
-    if event.extra:
-        fields["extra"] = dict(event.extra)
-    if event.namespaces:
-        fields["namespaces"] = dict(event.namespaces)
-    return fields
-
-
-def _write(work: _Capture, prepared: Sequence[_Prepared], repeated: int, source: str,
-           digest: str | None) -> CaptureResult:
-    session, me = work.session, work.me
-    codes = sum(end - start for p in prepared for _b, start, end in (*p.epcs, *p.children)) + sum(
-        1 for p in prepared if p.parent)
-    capture = Capture(party_kind=me.party[0], party_id=me.party[1], source=source, digest=digest,
-                      events=len(prepared), repeated=repeated, codes=codes, received_by=work.actor.name)
-    session.add(capture)
-    session.flush()
-    event_ids: list[int] = []
-    if prepared:
-        ids = new_ids(session, _EVENTS, len(prepared))
-        now = utcnow()
-        rows = []
-        for p, event_id in zip(prepared, ids, strict=True):
-            event, destination = p.event, p.destination
-            rows.append({
-                "id": event_id, "event_key": p.key, "hash_id": event.event_hash, "capture_id": capture.id,
-                "type": event.type.value, "action": event.action.value, "biz_step": event.biz_step,
-                "disposition": event.disposition, "event_time": event.event_time,
-                "time_zone_offset": event.event_time_zone_offset, "record_time": now, "read_point": event.read_point,
-                "biz_location": event.biz_location, "party_kind": me.party[0], "party_id": me.party[1],
-                "to_kind": destination.party[0] if destination else None,
-                "to_id": destination.party[1] if destination else None, "region_code": p.region,
-                "codes": sum(end - start for _b, start, end in (*p.epcs, *p.children)) + (p.parent is not None),
-                "fields": _event_fields(event)})
-        insert_rows(session, _EVENTS, rows)
-        event_ids = [0] * (max(p.index for p in prepared) + 1)
-        for p, event_id in zip(prepared, ids, strict=True):
-            event_ids[p.index] = event_id
-        ranges = []
-        for p, event_id in zip(prepared, ids, strict=True):
-            named = [("epc", run) for run in p.epcs] + [("child", run) for run in p.children]
-            if p.parent is not None:
-                named.append(("parent", (p.parent.batch, p.parent.serial, p.parent.serial + 1)))
-            ranges += [{"event_id": event_id, "role": role, "generation": batch.generation, "serial_start": start,
-                        "serial_end": end, "batch_id": batch.id, "enterprise_id": batch.enterprise_id}
-                       for role, (batch, start, end) in named]
-        insert_rows(session, _EVENT_RANGES, ranges)
-    write_positions(session, work.positions, event_ids)
-    write_packings(session, work.packings, event_ids)
-    diversions = []
-    for signal in work.diversions.values():
-        expected_kind, expected_id = signal.expected if signal.expected else (None, None)
-        diversion = Diversion(enterprise_id=signal.enterprise_id, kind=signal.kind, event_id=event_ids[signal.index],
-                              codes=signal.codes, sample_codes=signal.sample, expected_kind=expected_kind,
-                              expected_id=expected_id, expected_region=signal.expected_region,
-                              found_kind=me.party[0], found_id=me.party[1], found_region=signal.found_region,
-                              at=signal.at)
-        session.add(diversion)
-        diversions.append(diversion)
-    session.flush()
-    record(session, actor=work.actor, action=AuditAction.TRACE_EVENTS_CAPTURED, target_type="epcis_capture",
-           target_id=capture.id, after={"source": source, "events": len(prepared), "repeated": repeated,
-                                        "codes": codes, "diversions": len(diversions)})
-    return CaptureResult(capture, diversions)
-
-
 def capture_document(session: Session, *, actor: Actor, principal: Principal, data: bytes,
                      content_type: str) -> CaptureResult:
     """Capture an EPCIS document as sent (JSON-LD or XML). The same bytes sent again by the same
@@ -644,4 +514,6 @@ def capture(session: Session, *, actor: Actor, principal: Principal, events: Seq
         work.load(sound)
         work.apply(sound)
     work.problems.raise_any()
-    return _write(work, prepared, repeated, source, digest)
+    return write_capture(session, actor=actor, party=me, prepared=prepared, positions=work.positions,
+                         packings=work.packings, signals=work.diversions.values(), repeated=repeated,
+                         source=source, digest=digest)

@@ -98,7 +98,7 @@ class EPCISDocument:
     """A captured document: its events in document order and what its header says."""
 
     events: tuple[EPCISEvent, ...]
-    syntax: Literal["json", "xml"]
+    syntax: Literal["json", "xml", "csv"]
     schema_version: str | None = None
     creation_date: datetime | None = None
 

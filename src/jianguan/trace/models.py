@@ -46,9 +46,18 @@ class Location(Base):
     __table_args__ = (Index("ix_trace_locations_party", "party_kind", "party_id"),)
 
 
+class CaptureStatus(LabelledChoice):
+    """What became of a document sent for capture: taken whole, or refused whole."""
+
+    ACCEPTED = "accepted", "已接收", "accepted"
+    REFUSED = "refused", "已拒收", "refused"
+
+
 class Capture(Base):
-    """One EPCIS document (or CSV file, or scanning session) a party sent and the network took
-    whole: a refused document stores nothing, so every capture here succeeded."""
+    """One EPCIS document (or CSV file, or scanning session) a party sent: taken whole
+    (``accepted``, with what it stored), or refused whole (``refused``: none of its events was
+    stored, and ``errors`` keeps what was wrong, by event index, so that its status can be asked
+    for later as for any capture)."""
 
     __tablename__ = "trace_captures"
 
@@ -64,6 +73,11 @@ class Capture(Base):
     codes: Mapped[int] = mapped_column(BigInteger, default=0)  # codes the new events name
     received_by: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[CaptureStatus] = mapped_column(String(16), default=CaptureStatus.ACCEPTED,
+                                                  server_default=CaptureStatus.ACCEPTED.value)
+    # A refused document: how many errors, and the first of them ({index, message, message_zh}).
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
 
     __table_args__ = (Index("ix_trace_captures_party", "party_kind", "party_id", "digest"),)
 

@@ -159,15 +159,17 @@ def alert_writer(sessions: sessionmaker[Session]) -> Callable[[BlockStarted], No
     """``on_block`` for the app: the alert of a new block, written in its own transaction."""
 
     def write(block: BlockStarted) -> None:
-        from jianguan.alerts.models import AlertKind, AlertSeverity
+        from jianguan.alerts.models import AlertKind, AlertSeverity, WarningRule
+        from jianguan.alerts.rules import block_key
         from jianguan.alerts.services import raise_alert
         from jianguan.audit.services import Actor
         from jianguan.storage.tx import transaction
 
         until = block.at + dt.timedelta(seconds=block.blocked_seconds)
-        with transaction(sessions) as session:
+        with transaction(sessions) as session:  # the enumeration rule's alert (one a block)
             raise_alert(session, actor=Actor.system("abuse-guard"), kind=AlertKind.ABUSE_SOURCE_BLOCKED.value,
                         severity=AlertSeverity.WARNING, subject=block.source_key, region_code=block.region_code,
+                        rule=WarningRule.ENUMERATION, dedup_key=f"{block_key(session, block.source_key)}:block",
                         details={"bad_queries": block.bad_queries, "blocked_seconds": block.blocked_seconds,
                                  "blocked_until": until.isoformat()})
 

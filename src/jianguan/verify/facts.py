@@ -23,26 +23,35 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from jianguan.codes.models import Activation, SpoiledCode
+from jianguan.trace.models import Position
 from jianguan.verify.models import CodeQueryState
 
 
 def _facts_select(source: Any, g: Any, s: Any, b: Any, *leading: Any) -> Select[Any]:
-    """Spoiled?, query state and the active activation of the code named by ``g``, ``s`` and
+    """Spoiled?, query state, the active activation and the supply-chain run (its state and end:
+    the code is in it when its serial is below the end) of the code named by ``g``, ``s`` and
     ``b`` (bound values, or the columns of ``source``), outer-joined to ``source``: indexed
     look-ups only. ``leading`` columns come first."""
-    state, activation = CodeQueryState.__table__, Activation.__table__
+    state, activation, position = CodeQueryState.__table__, Activation.__table__, Position.__table__
     spoiled = exists().where((SpoiledCode.generation == g) & (SpoiledCode.serial == s))
     candidate = activation.alias("candidate")
     active_id = (select(candidate.c.id)
                  .where(candidate.c.batch_id == b, candidate.c.serial_start <= s, candidate.c.serial_end > s,
                         candidate.c.withdrawn_at.is_(None))
                  .order_by(candidate.c.serial_start.desc()).limit(1).correlate(source).scalar_subquery())
+    # The run starting at or before the code (runs never overlap); not limited by its end, so
+    # the look-up is one index probe whether or not the code is in it.
+    run = position.alias("run")
+    run_id = (select(run.c.id).where(run.c.generation == g, run.c.serial_start <= s)
+              .order_by(run.c.serial_start.desc()).limit(1).correlate(source).scalar_subquery())
     return (
         select(*leading, spoiled.label("spoiled"), state.c.count, state.c.first_at, state.c.first_region_code,
                activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
-               activation.c.inspection_record)
+               activation.c.inspection_record, position.c.status, position.c.serial_end,
+               state.c.last_region_code, state.c.last_region_at)
         .select_from(source.outerjoin(state, (state.c.generation == g) & (state.c.serial == s))
-                     .outerjoin(activation, activation.c.id == active_id))
+                     .outerjoin(activation, activation.c.id == active_id)
+                     .outerjoin(position, position.c.id == run_id))
     )
 
 
@@ -65,7 +74,7 @@ def facts_of_many_statement(dialect_name: str, size: int = 0) -> Select[Any]:
     number. SQLite takes ``size`` look-ups as bound values of a VALUES list (``g0, s0, b0, g1,
     ...``) and gives its rows back as one JSON array of rows."""
     if dialect_name == "postgresql":
-        return _facts_of_many_postgresql(CodeQueryState.__table__, Activation.__table__)
+        return _facts_of_many_postgresql(CodeQueryState.__table__, Activation.__table__, Position.__table__)
     # Measured against reading the look-ups from one JSON parameter with json_each: 2.1 against
     # 4.5 µs a code (json_extract three times a code cost more than the index probes).
     rows = ", ".join(f"({i}, :g{i}, :s{i}, :b{i})" for i in range(size))
@@ -78,7 +87,7 @@ def facts_of_many_statement(dialect_name: str, size: int = 0) -> Select[Any]:
     return select(func.json_group_array(func.json_array(*facts.c)))
 
 
-def _facts_of_many_postgresql(state: Any, activation: Any) -> Select[Any]:
+def _facts_of_many_postgresql(state: Any, activation: Any, position: Any) -> Select[Any]:
     """PostgreSQL's form: each look-up is a LATERAL subquery with LIMIT 1, which the planner cannot
     flatten into a join, so every code is an index probe whatever the statistics say. Written as
     joins, a prepared (generic) plan made while the tables were new and empty hashed a sequential
@@ -89,16 +98,21 @@ def _facts_of_many_postgresql(state: Any, activation: Any) -> Select[Any]:
     k = keys.c
     spoiled = (select(literal(True).label("spoiled")).where(SpoiledCode.generation == k.g, SpoiledCode.serial == k.s)
                .limit(1).lateral("spoiled"))
-    seen = (select(state.c.count, state.c.first_at, state.c.first_region_code)
+    seen = (select(state.c.count, state.c.first_at, state.c.first_region_code, state.c.last_region_code,
+                   state.c.last_region_at)
             .where(state.c.generation == k.g, state.c.serial == k.s).limit(1).lateral("seen"))
     active = (select(activation.c.id, activation.c.lot, activation.c.production_date, activation.c.expiry_date,
                      activation.c.inspection_record)
               .where(activation.c.batch_id == k.b, activation.c.serial_start <= k.s, activation.c.serial_end > k.s,
                      activation.c.withdrawn_at.is_(None))
               .order_by(activation.c.serial_start.desc()).limit(1).lateral("active"))
+    run = (select(position.c.status, position.c.serial_end)
+           .where(position.c.generation == k.g, position.c.serial_start <= k.s)
+           .order_by(position.c.serial_start.desc()).limit(1).lateral("run"))
     return (
         select(k.i, spoiled.c.spoiled.is_not(None), seen.c.count, seen.c.first_at, seen.c.first_region_code,
-               active.c.id, active.c.lot, active.c.production_date, active.c.expiry_date, active.c.inspection_record)
+               active.c.id, active.c.lot, active.c.production_date, active.c.expiry_date, active.c.inspection_record,
+               run.c.status, run.c.serial_end, seen.c.last_region_code, seen.c.last_region_at)
         .select_from(keys.outerjoin(spoiled, true()).outerjoin(seen, true())
-                     .outerjoin(active, true()))
+                     .outerjoin(active, true()).outerjoin(run, true()))
     )

@@ -60,3 +60,6 @@ class CodeQueryState(Base):
     first_at: Mapped[dt.datetime]
     first_region_code: Mapped[str | None] = mapped_column(String(6), default=None)
     last_at: Mapped[dt.datetime]
+    # The latest query that named its place (the clone-risk answer weighs it: verify/risk.py).
+    last_region_code: Mapped[str | None] = mapped_column(String(6), default=None)
+    last_region_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -56,6 +56,8 @@ class _State:
     first_region_code: str | None
     pending: int = 0  # increments not yet written
     inflight: int = 0  # increments being written by a flush that has not committed yet
+    last_region_code: str | None = None  # the latest query that named its place: where, and when
+    last_region_at: dt.datetime | None = None
 
     def merge(self, stored: Seen) -> None:
         """Take in the code's stored state as just read: the stored count holds every process's
@@ -65,6 +67,9 @@ class _State:
             self.count = count
         if stored.first_at is not None and (self.first_at is None or stored.first_at < self.first_at):
             self.first_at, self.first_region_code = stored.first_at, stored.first_region_code
+        if stored.last_region_at is not None and (self.last_region_at is None
+                                                  or stored.last_region_at > self.last_region_at):
+            self.last_region_at, self.last_region_code = stored.last_region_at, stored.last_region_code
 
 
 class QueryLogFull(Unavailable):
@@ -86,6 +91,8 @@ class Seen:
     count: int
     first_at: dt.datetime | None
     first_region_code: str | None
+    last_region_code: str | None = None  # the latest earlier query that named its place
+    last_region_at: dt.datetime | None = None
 
 
 class QueryRecorder:
@@ -112,6 +119,9 @@ class QueryRecorder:
         self._writing = False  # a flush's transaction is under way (its increments may be visible)
         self._last_written: dt.datetime | None = None
         self._last_failure: str | None = None
+        # Called with the rows of each committed write, on the writing thread (the verifier flags
+        # codes queried out of place there); its failure is noted, never a lost row.
+        self.after_write: Callable[[list[dict[str, Any]]], None] | None = None
 
     def start(self) -> None:
         """Start the background flusher (a server does; a one-off command flushes on close)."""
@@ -162,7 +172,9 @@ class QueryRecorder:
                 if state is None and candidate is not None and candidate_epoch == self._epoch:
                     # Read before no eviction: nothing this process flushed is missing from it.
                     state = self._states[key] = _State(candidate.count, candidate.first_at,
-                                                       candidate.first_region_code)
+                                                       candidate.first_region_code,
+                                                       last_region_code=candidate.last_region_code,
+                                                       last_region_at=candidate.last_region_at)
                 elif state is not None and stored is not None and not self._writing:
                     # While a flush writes, a reading may hold its increments, which still count as
                     # in flight here: merging then would count them twice. The count kept is a floor.
@@ -176,12 +188,15 @@ class QueryRecorder:
                 finally:
                     self._lock.acquire()
             self._states.move_to_end(key)
-            seen = Seen(state.count, state.first_at, state.first_region_code)
+            seen = Seen(state.count, state.first_at, state.first_region_code, state.last_region_code,
+                        state.last_region_at)
             if verdict_for is not None:
                 row["verdict"] = verdict_for(seen)
             if state.count == 0:
                 state.first_at = row["at"]
                 state.first_region_code = row.get("region_code")
+            if row.get("region_code"):
+                state.last_region_code, state.last_region_at = row["region_code"], row["at"]
             state.count += 1
             state.pending += 1
             self._pending.add(key)
@@ -199,12 +214,13 @@ class QueryRecorder:
     def _read_state(self, key: CodeKey) -> Seen:
         with self._sessions() as session:
             row = session.execute(select(CodeQueryState.count, CodeQueryState.first_at,
-                                         CodeQueryState.first_region_code)
+                                         CodeQueryState.first_region_code, CodeQueryState.last_region_code,
+                                         CodeQueryState.last_region_at)
                                   .where(CodeQueryState.generation == key[0], CodeQueryState.serial == key[1])).first()
         if row is None:
             return Seen(0, None, None)
-        count, first_at, first_region_code = row  # unpacked: ``row.count`` is also the tuple method
-        return Seen(int(count), first_at, first_region_code)
+        count, first_at, first_region_code, last_region_code, last_region_at = row  # ``row.count`` is a method
+        return Seen(int(count), first_at, first_region_code, last_region_code, last_region_at)
 
     def flush(self) -> int:
         """Write everything buffered now, in one transaction; return how many rows were written."""
@@ -217,7 +233,8 @@ class QueryRecorder:
                 increments = {}
                 for key in pending:
                     state = self._states[key]
-                    increments[key] = (state.pending, state.first_at, state.first_region_code)
+                    increments[key] = (state.pending, state.first_at, state.first_region_code,
+                                       state.last_region_code, state.last_region_at)
                     state.inflight += state.pending
                     state.pending = 0
             if not rows and not increments:
@@ -239,7 +256,7 @@ class QueryRecorder:
                     self._rows[:0] = rows
                     self._flushing = 0
                     self._writing = False
-                    for key, (count, _first_at, _region) in increments.items():
+                    for key, (count, *_place) in increments.items():
                         state = self._states[key]
                         state.inflight -= count
                         state.pending += count
@@ -248,10 +265,15 @@ class QueryRecorder:
             with self._lock:  # committed: the stored counts hold these increments now
                 self._flushing = 0
                 self._writing = False
-                for key, (count, _first_at, _region) in increments.items():
+                for key, (count, *_place) in increments.items():
                     self._states[key].inflight -= count
             self._last_written, self._last_failure = dt.datetime.now(dt.UTC), None
             self._evict()
+            if self.after_write is not None and rows:
+                try:
+                    self.after_write(rows)
+                except Exception as error:  # the rows are written; a missed signal is noted, not retried
+                    OUTAGES.note(outage_kind(error) or "after_write_failed", "query log follow-up", error)
             return len(rows)
 
     def _evict(self) -> None:
@@ -293,7 +315,11 @@ class QueryRecorder:
 
 _ROW_COLUMNS = ("at", "channel", "generation", "serial", "raw_input", "verdict", "region_code", "terminal_id",
                 "caller_hash", "source_hash")
-_STATE_COLUMNS = ("generation", "serial", "count", "first_at", "first_region_code", "last_at")
+_STATE_COLUMNS = ("generation", "serial", "count", "first_at", "first_region_code", "last_at", "last_region_code",
+                  "last_region_at")
+# Whether a flush names a later place than the stored one (whichever process flushed it).
+_LATER_PLACE = ("excluded.last_region_at IS NOT NULL AND (code_query_states.last_region_at IS NULL "
+                "OR excluded.last_region_at > code_query_states.last_region_at)")
 
 
 class _LogStatements:
@@ -309,11 +335,16 @@ class _LogStatements:
         self.add_counts = BulkInsert(
             tables[CodeQueryState.__tablename__], _STATE_COLUMNS, dialect,
             on_conflict="ON CONFLICT (generation, serial) DO UPDATE SET "
-                        "count = code_query_states.count + excluded.count, last_at = excluded.last_at")
+                        "count = code_query_states.count + excluded.count, last_at = excluded.last_at, "
+                        f"last_region_code = CASE WHEN {_LATER_PLACE} THEN excluded.last_region_code "
+                        "ELSE code_query_states.last_region_code END, "
+                        f"last_region_at = CASE WHEN {_LATER_PLACE} THEN excluded.last_region_at "
+                        "ELSE code_query_states.last_region_at END")
 
 
-def _count_rows(increments: dict[CodeKey, tuple[int, Any, Any]], last_at: Any) -> list[dict[str, Any]]:
+def _count_rows(increments: dict[CodeKey, tuple[int, Any, Any, Any, Any]], last_at: Any) -> list[dict[str, Any]]:
     """The upsert's rows, in key order (concurrent flushes then lock the codes in the same order)."""
     return [{"generation": key[0], "serial": key[1], "count": count, "first_at": first_at,
-             "first_region_code": region, "last_at": last_at or first_at}
-            for key, (count, first_at, region) in sorted(increments.items())]
+             "first_region_code": region, "last_at": last_at or first_at, "last_region_code": last_region,
+             "last_region_at": last_region_at}
+            for key, (count, first_at, region, last_region, last_region_at) in sorted(increments.items())]

@@ -30,21 +30,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, parse_code
+from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, encode_serial, parse_code
 from jianguan.codes.keyring import key_service
 from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import Broadcast, Enterprise, Product
 from jianguan.errors import NotFound
+from jianguan.promotions.draw import draw
+from jianguan.promotions.index import PromotionIndex
+from jianguan.recalls.index import RecallIndex
 from jianguan.regions.tree import RegionTree, region_tree
 from jianguan.storage.base import utcnow
 from jianguan.storage.driver import DriverReader, DriverStatement
 from jianguan.storage.engine import READ_ONLY_OPTION
-from jianguan.storage.tx import reading
+from jianguan.storage.tx import reading, transaction
 from jianguan.timezone import local_date
+from jianguan.trace.diversions import QueriedDiversions
 from jianguan.verify.abuse import AbuseGuard
 from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
 from jianguan.verify.models import Channel
 from jianguan.verify.recorder import QueryRecorder, Seen
+from jianguan.verify.risk import Risk, Sighting, assess, sightings_of
 from jianguan.verify.verdict import (
     GTIN_MISMATCH,
     CodeFacts,
@@ -95,6 +100,8 @@ class Answer:
     history: dict[str, Any] = field(default_factory=dict)
     gone: bool = False  # recalled or destroyed: GS1 resolvers answer 410 Gone
     copied: bool = False  # a real code reached through another product's link (not a probe for codes)
+    promotion: dict[str, Any] | None = None  # the draw of a promotion, on a first genuine query it covers
+    risk: Risk | None = None  # the clone risk of a genuine code (verify/risk.py)
 
     @property
     def verdict(self) -> Verdict:
@@ -118,6 +125,8 @@ class Answer:
             "message": self.message,
             "history": self.history,
             **({"details": decision.details} if decision.details else {}),
+            **({"promotion": self.promotion} if self.promotion else {}),
+            **({"risk": self.risk.to_json()} if self.risk else {}),
         }
 
 
@@ -330,6 +339,11 @@ class Verifier:
         self._hashes: dict[str, str] = {}
         self._catalog = _Catalog()
         self._productions = _Productions()
+        self._recalls = RecallIndex(self._connect)
+        self._promotions = PromotionIndex(self._connect, self._region_tree)
+        self._diversions = QueriedDiversions()
+        if self.recorder.after_write is None:
+            self.recorder.after_write = self._after_write
         self.abuse = abuse or AbuseGuard.disabled()
 
     def _keys(self, *, reread: bool = False) -> Keyring | None:
@@ -352,13 +366,16 @@ class Verifier:
                     self._keyring = None
         return self._keyring
 
+    def _region_tree(self) -> RegionTree:
+        if self._regions is None:
+            self._regions = region_tree(self._engine)
+        return self._regions
+
     def _region_name(self, code: str | None) -> str | None:
         """The name of the region where a query was made, from the process's region tree."""
         if code is None:
             return None
-        if self._regions is None:
-            self._regions = region_tree(self._engine)
-        return self._regions.name(code)
+        return self._region_tree().name(code)
 
     def hashed(self, value: str | None) -> str | None:
         """A keyed hash of a phone number or address: the same caller can be counted, not named.
@@ -444,6 +461,11 @@ class Verifier:
     def _finish(self, lookup: _Lookup, fetched: Sequence[Any]) -> Answer:
         """The answer to an issued code, from its facts as read (a row of ``_FACTS``); logged here."""
         facts, fields, stored = self._facts(lookup.batch, fetched)
+        recalled = self._recalls.notice(lookup.generation, lookup.serial)
+        if recalled is not None:
+            facts.recalled, facts.recall_notice = True, recalled[1]
+        if fetched[10] is not None and lookup.serial < fetched[10] and fetched[9] == "destroyed":
+            facts.destroyed = True
         now, decided = lookup.now, []
         copied = lookup.link_gtin is not None and fields["product"]["gtin"] != lookup.link_gtin
 
@@ -452,6 +474,7 @@ class Verifier:
             history = QueryHistory(seen.count, seen.first_at, seen.first_region_code,
                                    self._region_name(seen.first_region_code))
             decided.append(GTIN_MISMATCH if copied else decide(facts, history, local_date(now)))
+            lookup.row["count_before"] = seen.count  # not a column: the rules after the write read it
             return decided[-1].verdict.value
 
         seen = self.recorder.record(lookup.row, (lookup.generation, lookup.serial), verdict_for, stored=stored,
@@ -460,11 +483,34 @@ class Verifier:
             return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
                           copied=True)
         return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
+                      promotion=self._draw(lookup, decided[-1], fields), risk=self._risk(lookup, decided[-1], seen),
                       history={"count_before": seen.count,
                                "first_at": seen.first_at.isoformat() if seen.first_at else None,
                                "first_region": seen.first_region_code,
                                "first_region_name": self._region_name(seen.first_region_code)},
                       gone=facts.recalled or facts.destroyed, **fields)
+
+    def _risk(self, lookup: _Lookup, decision: Decision, seen: Seen) -> Risk | None:
+        """The clone risk of a genuine code (from what was read with its facts: no read of its own)."""
+        if decision.verdict not in (Verdict.GENUINE, Verdict.QUERIED_BEFORE):
+            return None
+        return assess(seen.count, sightings_of(seen, Sighting(lookup.now, lookup.row["region_code"])),
+                      self._region_tree(), evidence=False)
+
+    def _draw(self, lookup: _Lookup, decision: Decision, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """The draw of the promotion covering a code on its first genuine query (promotions/draw.py):
+        only then is the database asked; else a look-up in memory (promotions/index.py)."""
+        if decision.verdict is not Verdict.GENUINE:
+            return None
+        production = fields.get("production")
+        region = lookup.row["region_code"]
+        running = self._promotions.find(lookup.batch.product_id, production["lot"] if production else None, region,
+                                        local_date(lookup.now))
+        if running is None:
+            return None
+        result = draw(self._sessions, running, generation=lookup.generation, serial=lookup.serial,
+                      channel=lookup.row["channel"], region_code=region)
+        return result.to_json() if result is not None else None
 
     def _read_facts(self, lookups: Sequence[_Lookup]) -> list[Sequence[Any]]:
         """The facts of many codes, in order: one statement whatever their number."""
@@ -516,11 +562,32 @@ class Verifier:
         fields: dict[str, Any] = {"product": product, "enterprise": enterprise, "message": message}
         expiry = None
         if activation_id is not None:
-            fields["production"], expiry = self._productions.describe(tuple(fetched[4:]))
+            fields["production"], expiry = self._productions.describe(tuple(fetched[4:9]))
         facts = CodeFacts(issued=True, spoiled=bool(spoiled), activated=activation_id is not None,
                           expiry_date=expiry)
-        stored = Seen(int(count or 0), _as_utc(first_at), first_region)
+        stored = Seen(int(count or 0), _as_utc(first_at), first_region, fetched[11], _as_utc(fetched[12]))
         return facts, fields, stored
+
+    def _flag_diversions(self, rows: list[dict[str, Any]]) -> None:
+        """Flag the codes of ``rows`` (just written to the query log) queried where they were not
+        shipped (trace/diversions.py): only rows that name a region and an issued code are looked at."""
+        if not any(row.get("region_code") and row.get("generation") is not None for row in rows):
+            return
+        keyring = self._keys()
+        if keyring is None:
+            return
+        with transaction(self._sessions) as session:
+            self._diversions.flag(session, rows, lambda generation, serial: encode_serial(keyring[generation], serial))
+
+    def _after_write(self, rows: list[dict[str, Any]]) -> None:
+        """After a write of the query log (on the writer's thread, never the answer's): the
+        diversion signals, then the early-warning rules over the batch (alerts/rules.py)."""
+        try:
+            self._flag_diversions(rows)
+        finally:
+            from jianguan.alerts.rules import evaluate_rows
+            with transaction(self._sessions) as session:
+                evaluate_rows(session, rows)
 
     def close(self) -> None:
         """Write every buffered query (a graceful stop loses nothing)."""

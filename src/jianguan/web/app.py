@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from pathlib import Path
+from typing import Any
 
 import swagger_ui_bundle
 from litestar import Litestar
@@ -110,11 +111,24 @@ def create_app(
         response_cache_config=ResponseCacheConfig(),
         request_max_body_size=10 * 1024 * 1024,
         debug=False,
-        on_startup=[_start_verifier],
-        on_shutdown=[_stop_verifier],
+        on_startup=[_start_verifier, _start_rollups, _warm_maps],
+        on_shutdown=[_stop_rollups, _stop_verifier],
     )
     check_route_declarations(app)
     return app
+
+
+def serve_app() -> Any:
+    """The application as ``jianguan serve`` runs it: behind the reverse proxies named in
+    ``JIANGUAN_TRUSTED_PROXIES``, the client's address (rate limits, the login backoff, the audit
+    log) and scheme are taken from their ``X-Forwarded-For`` and ``X-Forwarded-Proto``."""
+    app = create_app()
+    trusted = [host.strip() for host in app.state.settings.trusted_proxies.split(",") if host.strip()]
+    if not trusted:
+        return app
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    return wrap_asgi_with_proxy_headers(app, trusted)
 
 
 GC_THRESHOLDS = (20_000, 20, 20)  # the collector's generations (Python's default: 700, 10, 10)
@@ -132,6 +146,11 @@ def _start_verifier(app: Litestar) -> None:
                         abuse=abuse_guard_for(settings, app.state.sessions, app.state.counters))
     verifier.recorder.start()
     app.state.verifier = verifier
+    if settings.audit_checkpoint_minutes:
+        from jianguan.audit.schedule import Checkpointer
+
+        app.state.checkpointer = Checkpointer(app.state.sessions, settings.audit_checkpoint_minutes)
+        app.state.checkpointer.start()
     # Everything built so far lives as long as the process: move it out of the collector's reach,
     # so a full collection walks only what requests create (it walked some 200,000 objects).
     gc.collect()
@@ -144,8 +163,50 @@ def _start_verifier(app: Litestar) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def _start_rollups(app: Litestar) -> None:
+    """The statistics roll-up job on its schedule (none when the interval is 0)."""
+    from jianguan.stats.schedule import RollupSchedule
+
+    interval = app.state.settings.stats_rollup_interval_seconds
+    if interval > 0:
+        app.state.rollups = RollupSchedule(app.state.sessions, interval)
+        app.state.rollups.start()
+    every = app.state.settings.alerts_evaluate_interval_seconds
+    if every > 0:  # the early-warning rules over their windows (``jianguan alerts evaluate``)
+        from jianguan.alerts.rules import evaluate
+        app.state.warnings = RollupSchedule(app.state.sessions, every, job=evaluate, name="alerts-evaluate")
+        app.state.warnings.start()
+
+
+def _warm_maps(app: Litestar) -> None:
+    """Build the country's map (/maps/100000.json, every brand map's base) in the background: it
+    reads all the provinces' outlines, about 1.5 s of CPU, which the first visitor would wait for."""
+    import threading
+
+    from jianguan.regions.maps import COUNTRY, region_map
+    from jianguan.regions.tree import region_tree
+
+    def warm() -> None:
+        try:
+            region_map(region_tree(app.state.engine), COUNTRY)
+        except Exception:  # the route builds it on first request instead, and reports what fails
+            logger.exception("could not build the country's map in advance")
+
+    threading.Thread(target=warm, name="warm-maps", daemon=True).start()
+
+
+def _stop_rollups(app: Litestar) -> None:
+    for name in ("rollups", "warnings"):
+        schedule = getattr(app.state, name, None)
+        if schedule is not None:
+            schedule.stop()
+
+
 def _stop_verifier(app: Litestar) -> None:
     """A graceful stop writes every buffered query before the process ends."""
+    checkpointer = getattr(app.state, "checkpointer", None)
+    if checkpointer is not None:
+        checkpointer.close()
     verifier = getattr(app.state, "verifier", None)
     if verifier is not None:
         verifier.close()

@@ -37,9 +37,9 @@ _HTTP_MESSAGES = {
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
-    """Whether the request is for the API or a machine channel rather than a page."""
+    """Whether the request is for the API, a machine channel or a map's outlines rather than a page."""
     path = request.url.path
-    return path.startswith(("/api", "/channels")) or "application/json" in request.headers.get("accept", "")
+    return path.startswith(("/api", "/channels", "/maps/")) or "application/json" in request.headers.get("accept", "")
 
 
 def _body(code: str, message: str, message_zh: str, **details: Any) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from sqlalchemy import String
 
 from jianguan.models import metadata
 
-# The body of an outgoing text message: made by the system from a verdict, never typed into it.
-MACHINE_TEXT = {("outbound_sms", "text")}
+# The body of an outgoing text message or e-mail: made by the system (from a verdict, a notice's
+# template), never typed into it.
+MACHINE_TEXT = {("outbound_sms", "text"), ("outbound_emails", "body")}
 
 
 def test_no_text_column_is_unbounded_but_the_systems_own() -> None:

@@ -23,6 +23,7 @@ keys have, the session cookie where they include one that people have.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import msgspec
@@ -57,6 +58,8 @@ _DESCRIPTIONS = {
     404: "Nothing is here, or it is outside your scope / 不存在或不在管辖范围内",
     409: "It clashes with what is stored: a duplicate, or a state already reached / 与现有数据冲突",
     413: "The request is too large / 请求内容过大",
+    414: "The address is longer than the server takes (its request line limit); the answer has no body / "
+         "请求地址超过服务器的长度上限（无应答正文）",
     429: "Too many requests; Retry-After says when to try again / 请求过于频繁",
 }
 
@@ -72,13 +75,24 @@ SECURITY_SCHEMES = Components(security_schemes={
 
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
     """The documented error responses for ``statuses``, each with the one error schema."""
-    return {status: ResponseSpec(data_container=Error, description=_DESCRIPTIONS[status], generate_examples=False)
+    return {status: ResponseSpec(data_container=None if status == 414 else Error, description=_DESCRIPTIONS[status],
+                                 generate_examples=False)
             for status in statuses}
 
 
 def _takes_input(handler: HTTPRouteHandler) -> bool:
     names = set(handler.parsed_fn_signature.parameters)
     return bool(names - RESERVED_KWARGS) or "data" in names
+
+
+_PATH_PARAMETER = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def _takes_query(handler: HTTPRouteHandler) -> bool:
+    """Whether the operation reads query parameters (whose values may add up past the server's limit)."""
+    in_path = {name for path in handler.paths for name in _PATH_PARAMETER.findall(path)}
+    names = set(handler.parsed_fn_signature.parameters) - RESERVED_KWARGS - {"data"} - in_path
+    return bool(names) and "GET" in handler.http_methods
 
 
 def error_statuses(handler: HTTPRouteHandler) -> list[int]:
@@ -88,6 +102,8 @@ def error_statuses(handler: HTTPRouteHandler) -> list[int]:
         statuses.append(400)
     if "data" in handler.parsed_fn_signature.parameters:
         statuses.append(413)
+    if _takes_query(handler):  # the HTTP server refuses an overlong address before the app sees it
+        statuses.append(414)
     if handler.opt.get("public"):
         if not handler.opt.get("unthrottled"):
             statuses.append(429)

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from jianguan.accounts import services as accounts
 from jianguan.accounts.models import KEY_ROLES, USER_ROLES, Role
 from jianguan.catalogue.models import Agency
-from jianguan.errors import DomainError, ValidationFailed
+from jianguan.errors import Conflict, DomainError, ValidationFailed
 from jianguan.storage import reading, transaction
 from jianguan.web.access import actor_for, require_principal, roles
 from jianguan.web.forms import Form, form_int
@@ -34,12 +34,13 @@ def _optional_int(value: str | None, field: str) -> int | None:
 
 
 def _users_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
-                error: DomainError | None = None, status_code: int = 200) -> Template:
+                error: DomainError | None = None, status_error: DomainError | None = None,
+                status_code: int = 200) -> Template:
     with reading(request.app.state.sessions) as session:
         users = accounts.list_users(session)
         names = accounts.scope_names(session, users)
     return Template("manage_users.html", status_code=status_code, context={
-        "users": users, "names": names, "values": values or {}, "error": error,
+        "users": users, "names": names, "values": values or {}, "error": error, "status_error": status_error,
         "roles": USER_ROLES, "agencies": list(Agency), "Role": Role, "Agency": Agency,
     })
 
@@ -71,23 +72,27 @@ def users_create(request: Request[Any, Any, Any], data: Form) -> Template | Redi
     return Redirect("/manage/users", status_code=303)
 
 
-def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> Redirect:
+def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> Template | Redirect:
+    """Enable or disable; a refusal (the last active operator) shows the list with the message."""
     principal = require_principal(request)
-    with transaction(request.app.state.sessions) as session:
-        accounts.set_user_active(session, actor=actor_for(request, principal), user_id=user_id, active=active)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            accounts.set_user_active(session, actor=actor_for(request, principal), user_id=user_id, active=active)
+    except Conflict as error:
+        return _users_page(request, status_error=error, status_code=error.status_code)
     return Redirect("/manage/users", status_code=303)
 
 
 @post("/manage/users/{user_id:int}/disable", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def users_disable(request: Request[Any, Any, Any], user_id: RowId) -> Redirect:
+def users_disable(request: Request[Any, Any, Any], user_id: RowId) -> Template | Redirect:
     """Disable a user (their sessions end at once)."""
     return _set_active(request, user_id, False)
 
 
 @post("/manage/users/{user_id:int}/enable", opt=roles(Role.OPERATOR), include_in_schema=False,
       sync_to_thread=True)
-def users_enable(request: Request[Any, Any, Any], user_id: RowId) -> Redirect:
+def users_enable(request: Request[Any, Any, Any], user_id: RowId) -> Template | Redirect:
     """Enable a user again."""
     return _set_active(request, user_id, True)
 

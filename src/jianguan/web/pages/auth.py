@@ -9,6 +9,7 @@ from litestar import Request, Router, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from jianguan.accounts import login as logins
 from jianguan.accounts import services as accounts
 from jianguan.errors import DomainError
 from jianguan.storage import transaction
@@ -39,15 +40,17 @@ def login(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
     settings = request.app.state.settings
     target = _safe_next(data.get("next"))
     try:
-        with transaction(request.app.state.sessions) as session:
-            token, _user = accounts.log_in(
-                session, username=data.get("username", ""), password=data.get("password", ""),
-                source_address=client_address(request), hours=settings.session_hours,
-            )
+        token, _user = logins.log_in(
+            request.app.state.sessions, username=data.get("username", ""), password=data.get("password", ""),
+            source_address=client_address(request), hours=settings.session_hours,
+        )
     except DomainError as error:
         message = error.message if language(request) == "en" else error.message_zh
+        retry_after = getattr(error, "retry_after", None)
         return Template("login.html", context={"next": target, "error": message,
-                                               "username": data.get("username", "")}, status_code=400)
+                                               "username": data.get("username", "")},
+                        status_code=error.status_code,
+                        headers={"Retry-After": str(retry_after)} if retry_after is not None else None)
     response = Redirect(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
                         max_age=settings.session_hours * 3600, path="/")

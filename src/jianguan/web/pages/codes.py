@@ -256,10 +256,12 @@ def packing(request: Request[Any, Any, Any], batch_id: RowId, data: Form) -> Tem
 # --- looking a code up ------------------------------------------------------------------------
 
 
-@get("/manage/codes", opt=roles(Role.OPERATOR, Role.REGULATOR), include_in_schema=False, sync_to_thread=True)
+@get("/manage/codes", opt=roles(Role.OPERATOR, Role.REGULATOR, Role.MANUFACTURER), include_in_schema=False,
+     sync_to_thread=True)
 def code_lookup(request: Request[Any, Any, Any], code: FromQuery[str | None] = None) -> Template:
     """What is known of a code (batch, product, printing, activation, packing and queries), for the
-    operator and for a regulator whose scope holds the code's enterprise; the look-up is not a
+    operator, for a regulator whose scope holds the code's enterprise and for that enterprise (the
+    brand owner: its code's clone risk and evidence); the look-up is not a
     consumer's query and is not counted as one."""
     principal = require_principal(request)
     status, error = None, None

@@ -11,8 +11,10 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
-from jianguan.catalogue.services import list_categories
+from jianguan.applications.workflow import ApplicationStage
+from jianguan.catalogue.services import list_categories, list_entries
 from jianguan.codes.issue import issued_this_month
+from jianguan.credit import services as credit
 from jianguan.enterprises import broadcasts, directory, enrolment
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import EnrolmentStage, PackagingLevel, QualificationKind
@@ -31,7 +33,8 @@ STAGE_BADGES = {"registered": "", "signed": "warn", "credentials_issued": "warn"
 ENTERPRISE_FIELDS = ("credit_code", "name", "region_code", "category_id", "address", "contact_name",
                      "contact_phone", "contact_email", "description")
 QUALIFICATION_FIELDS = ("kind", "number", "issuer", "valid_from", "valid_until")
-PRODUCT_FIELDS = ("name", "specification", "category_id", "gtin", "case_units", "pallet_units", "description")
+PRODUCT_FIELDS = ("name", "specification", "category_id", "catalogue_entry_id", "gtin", "case_units", "pallet_units",
+                  "description")
 
 
 
@@ -76,10 +79,11 @@ def directory_page(
 
 @get("/enterprises/{enterprise_id:int}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
 def directory_entry(request: Request[Any, Any, Any], enterprise_id: RowId) -> Template:
-    """One signed enterprise's public entry."""
+    """One signed enterprise's public entry, with the public part of its credit record."""
     with reading(request.app.state.sessions) as session:
         entry = directory.public_entry(session, enterprise_id)
-    return Template("enterprise_entry.html", context={"entry": entry, "kinds": QualificationKind,
+        record = credit.public_record(session, enterprise_id=enterprise_id)
+    return Template("enterprise_entry.html", context={"entry": entry, "credit": record, "kinds": QualificationKind,
                                                        "stages": EnrolmentStage, "badges": STAGE_BADGES})
 
 
@@ -112,7 +116,7 @@ def _manage_page(request: Request[Any, Any, Any], *, values: dict[str, str] | No
     return Template("manage_enterprises.html", status_code=error.status_code if error else 400 if filter_error else 200, context={
         "rows": rows, "progress": progress, "sub_regions": sub_regions, "scope_region": scope_region,
         "categories": categories, "stages": EnrolmentStage, "badges": STAGE_BADGES, "Role": Role,
-        "filters": {"region": region_code or "", "stage": stage or "", "q": q or ""},
+        "application_stage": ApplicationStage, "filters": {"region": region_code or "", "stage": stage or "", "q": q or ""},
         "values": values or {}, "error": message(request, error),
         "filter_error": filter_error, "is_operator": principal.role is Role.OPERATOR,
     })
@@ -153,13 +157,15 @@ def _detail_page(request: Request[Any, Any, Any], enterprise_id: int, *, form: s
         _ = enterprise.category
         region_path = region_tree(session).path_name(enterprise.region_code)
         categories = list_categories(session)
+        entries = list_entries(session, include_inactive=True)
         broadcast = broadcasts.current_broadcast(session, enterprise_id)
         issued = issued_this_month(session, enterprise_id)
+        record = credit.record_json(credit.credit_record(session, principal=principal, enterprise_id=enterprise_id))
     return Template("manage_enterprise.html", status_code=error.status_code if error else 200, context={
-        "enterprise": enterprise, "region_path": region_path, "categories": categories,
+        "enterprise": enterprise, "region_path": region_path, "categories": categories, "entries": entries,
         "kinds": list(QualificationKind), "Kind": QualificationKind, "levels": PackagingLevel, "stages": EnrolmentStage,
         "badges": STAGE_BADGES, "today": today(), "form": form, "values": values or {}, "broadcast": broadcast,
-        "broadcast_max": broadcasts.BROADCAST_MAX_CHARS, "issued_this_month": issued,
+        "broadcast_max": broadcasts.BROADCAST_MAX_CHARS, "issued_this_month": issued, "credit": record,
         "error": message(request, error),
         "can_edit": principal.role is Role.OPERATOR or principal.owns_enterprise(enterprise_id),
         "is_operator": principal.role is Role.OPERATOR,
@@ -266,7 +272,8 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: RowId, data: For
                 session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
                 name=values["name"], specification=values["specification"],
                 category_id=form_int(values["category_id"], "category", "产品类别"),
-                gtin=values["gtin"] or None, packaging=packaging, description=values["description"])
+                gtin=values["gtin"] or None, packaging=packaging, description=values["description"],
+                catalogue_entry_id=form_int(values["catalogue_entry_id"], "catalogue entry", "目录产品"))
     except DomainError as error:
         return _detail_page(request, enterprise_id, form="product", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#products", status_code=303)
@@ -287,7 +294,8 @@ def update_product(request: Request[Any, Any, Any], enterprise_id: RowId, produc
                 session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
                 enterprise_id=enterprise_id, name=values["name"], specification=values["specification"],
                 category_id=form_int(values["category_id"], "category", "产品类别"), gtin=values["gtin"],
-                packaging=packaging, description=values["description"])
+                packaging=packaging, description=values["description"],
+                catalogue_entry_id=form_int(values["catalogue_entry_id"], "catalogue entry", "目录产品"))
     except DomainError as error:
         return _detail_page(request, enterprise_id, form=f"product-{product_id}", values=values, error=error)
     return Redirect(f"/manage/enterprises/{enterprise_id}#product-{product_id}", status_code=303)

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
 from jianguan.catalogue import services as catalogue
+from jianguan.catalogue.files import COLUMN_NAMES as CATALOGUE_COLUMNS
+from jianguan.catalogue.files import CatalogueRefused
 from jianguan.catalogue.models import Agency
 from jianguan.errors import DomainError, NotFound
 from jianguan.merchants import services as merchants
 from jianguan.merchants.models import MerchantKind
 from jianguan.printers import services as printers
 from jianguan.regions.tree import region_tree
+from jianguan.rosters.files import MAX_FILE_BYTES
 from jianguan.storage import reading, transaction
 from jianguan.timezone import today
 from jianguan.web.access import actor_for, current_principal, require_principal, roles
@@ -25,6 +31,8 @@ from jianguan.web.params import RowId
 
 OPERATOR = roles(Role.OPERATOR)
 CATEGORY_FIELDS = ("code", "name_zh", "name_en", "agency", "mandatory_since", "description")
+ENTRY_FIELDS = ("number", "name_zh", "name_en", "category_id", "note")
+UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 PRINTER_FIELDS = ("credit_code", "name", "region_code", "address", "filing_number", "filing_valid_until")
 MERCHANT_FIELDS = ("credit_code", "name", "kind", "region_code", "address")
 
@@ -38,19 +46,28 @@ def _values(data: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
 
 
 def _catalogue_page(request: Request[Any, Any, Any], *, values: dict[str, str] | None = None,
-                    error: DomainError | None = None, edited: int | None = None) -> Template:
+                    error: DomainError | None = None, edited: int | None = None, form: str = "category",
+                    imported: str = "") -> Template:
+    """The catalogue page; ``form`` names the form an error belongs to (``category``, ``entry``,
+    ``entry-<id>``, ``import``)."""
     with reading(request.app.state.sessions) as session:
         categories = catalogue.list_categories(session, include_inactive=True)
+        entries = catalogue.list_entries(session, include_inactive=True)
+    faults = [fault.as_json() for fault in error.faults] if isinstance(error, CatalogueRefused) else []
     return Template("manage_catalogue.html", status_code=error.status_code if error else 200, context={
         "categories": categories, "agencies": list(Agency), "Agency": Agency, "values": values or {},
-        "error": message(request, error), "edited": edited,
+        "error": message(request, error), "edited": edited, "entries": entries, "form": form, "faults": faults,
+        "column_names": CATALOGUE_COLUMNS, "imported": imported,
     })
 
 
 @get("/manage/catalogue", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
 def catalogue_page(request: Request[Any, Any, Any]) -> Template:
-    """Every category with its agency; forms to add one and to edit or retire each."""
-    return _catalogue_page(request)
+    """Every category with its agency, and the entries of the catalogue of products under
+    supervision; forms to add, edit, retire and import them."""
+    added, changed = request.query_params.get("added"), request.query_params.get("changed")
+    imported = f"{added}/{changed}" if added and changed and added.isdigit() and changed.isdigit() else ""
+    return _catalogue_page(request, imported=imported)
 
 
 @post("/manage/catalogue", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
@@ -66,6 +83,55 @@ def catalogue_create(request: Request[Any, Any, Any], data: Form) -> Template | 
     except DomainError as error:
         return _catalogue_page(request, values=values, error=error)
     return Redirect("/manage/catalogue", status_code=303)
+
+
+@post("/manage/catalogue/entries", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def entry_create(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
+    """Add an entry to the catalogue of products under supervision (百种产品目录) from the form."""
+    values = _values(data, ENTRY_FIELDS)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            entry = catalogue.create_entry(
+                session, actor=actor_for(request, current_principal(request)), number=values["number"],
+                name_zh=values["name_zh"], name_en=values["name_en"],
+                category_id=form_int(values["category_id"], "category", "产品类别") or 0, note=values["note"])
+            entry_id = entry.id
+    except DomainError as error:
+        return _catalogue_page(request, values=values, error=error, form="entry")
+    return Redirect(f"/manage/catalogue#entry-{entry_id}", status_code=303)
+
+
+@post("/manage/catalogue/entries/import", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def entry_import(request: Request[Any, Any, Any], data: UploadForm) -> Template | Redirect:
+    """Import a catalogue file; the page with what was added and changed, or with the rows at fault
+    (nothing imported)."""
+    upload = data.get("file")
+    content, file_name = b"", ""
+    if isinstance(upload, UploadFile):
+        content, file_name = upload.file.read(MAX_FILE_BYTES + 1), upload.filename or ""
+    try:
+        with transaction(request.app.state.sessions) as session:
+            imported = catalogue.import_entries(session, actor=actor_for(request, current_principal(request)),
+                                                data=content, file_name=file_name)
+    except DomainError as error:
+        return _catalogue_page(request, error=error, form="import")
+    return Redirect(f"/manage/catalogue?added={len(imported.added)}&changed={len(imported.changed)}#entries",
+                    status_code=303)
+
+
+@post("/manage/catalogue/entries/{entry_id:int}", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
+def entry_update(request: Request[Any, Any, Any], entry_id: RowId, data: Form) -> Template | Redirect:
+    """Change an entry's names, category and note, or retire or restore it."""
+    try:
+        with transaction(request.app.state.sessions) as session:
+            catalogue.update_entry(
+                session, actor=actor_for(request, current_principal(request)), entry_id=entry_id,
+                name_zh=data.get("name_zh"), name_en=data.get("name_en"),
+                category_id=form_int(data.get("category_id"), "category", "产品类别") if data.get("category_id") else None,
+                note=data.get("note"), is_active=data.get("is_active") == "1" if "is_active" in data else None)
+    except DomainError as error:
+        return _catalogue_page(request, error=error, form=f"entry-{entry_id}")
+    return Redirect(f"/manage/catalogue#entry-{entry_id}", status_code=303)
 
 
 @post("/manage/catalogue/{category_id:int}", opt=OPERATOR, include_in_schema=False, sync_to_thread=True)
@@ -224,5 +290,6 @@ def merchant_page(request: Request[Any, Any, Any], merchant_id: RowId) -> Templa
 
 
 router = Router(path="/", route_handlers=[printer_page, printer_renew_filing, printer_revoke_filing, merchant_page,
-                                          catalogue_page, catalogue_create, catalogue_update, printers_page,
+                                          catalogue_page, catalogue_create, catalogue_update, entry_create, entry_import,
+                                          entry_update, printers_page,
                                           printers_create, merchants_page, merchants_create])

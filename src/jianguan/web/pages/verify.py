@@ -11,35 +11,44 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from jianguan.complaints import services as complaints
+from jianguan.cases import intake
+from jianguan.cases.photos import MAX_PHOTO_BYTES
+from jianguan.channels.sms import phone_regions, sms_gateway
 from jianguan.enterprises.identifiers import validate_gtin
 from jianguan.enterprises.models import PackagingLevel
 from jianguan.errors import DomainError, ValidationFailed
+from jianguan.messaging.gateways import deliver_queued
 from jianguan.storage import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import Answer, QueryContext
 from jianguan.verify.verdict import Verdict
 from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal
-from jianguan.web.forms import Form
 from jianguan.web.i18n import language
+from jianguan.web.pages.place import place_name, remembered_place
 
 REPORT_SUFFIX = "/report"
-REPORT_FIELDS = ("code", "place", "region_code", "contact", "description")
+REPORT_FIELDS = ("code", "place", "region_code", "contact", "description", "kind")
+# A form with photos: its text fields, and each photo as an uploaded file.
+UploadForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 # What the search box may send on to /v/{code} as a path: digits, spaces and dashes only;
 # anything else (a pasted link, letters) is answered on /v itself.
 _CODE_LIKE = re.compile(r"^[0-9\s\-]{1,64}$")
 
 def _verify(request: Request[Any, Any, Any], raw: str, channel: Channel = Channel.WEB,
             link_gtin: str | None = None) -> Answer:
+    """Verify ``raw`` for a web visitor, at the place they chose (``/place``) if they did."""
     return request.app.state.verifier.verify(raw, QueryContext(channel, source=client_address(request),
+                                                               region_code=remembered_place(request),
                                                                link_gtin=link_gtin))
 
 
@@ -56,8 +65,10 @@ def report_path(answer: Answer) -> str | None:
 
 def _answer_page(request: Request[Any, Any, Any], answer: Answer, *, status_code: int = 200) -> Template:
     first_at = answer.history.get("first_at")
+    place = remembered_place(request)
     return Template("verify.html", status_code=status_code, context={
         "answer": answer, "decision": answer.decision, "report_url": report_path(answer),
+        "place_known": place is not None, "place_name": place_name(request, place), "here": request.url.path,
         "first_at": dt.datetime.fromisoformat(first_at) if first_at else None, "levels": PackagingLevel,
     })
 
@@ -108,13 +119,14 @@ def verify_page(request: Request[Any, Any, Any], path: FromPath[str], verdict: F
     of the product. ``/v/{code}/report``: the report form, with the code filled in."""
     code, report = _split(path)
     if report:
-        return _report_form(request, {"code": code[:complaints.CODE_MAX]}, _verdict(verdict))
+        return _report_form(request, {"code": code[:intake.CODE_MAX]}, _verdict(verdict))
     return _answer_page(request, _verify(request, code))
 
 
 @post("/v/{path:path}", opt={**PUBLIC, "csrf": True}, include_in_schema=False, sync_to_thread=True)
-def submit_report(request: Request[Any, Any, Any], path: FromPath[str], data: Form) -> Template:
-    """``/v/{code}/report``: record the report; the thank-you page gives its reference number.
+def submit_report(request: Request[Any, Any, Any], path: FromPath[str], data: UploadForm) -> Template:
+    """``/v/{code}/report``: open the case (a report, or a complaint) with its photos; the
+    thank-you page gives its number and secret.
 
     The verdict stored is the one the reporter was shown, which the form carries from the
     answer page: verifying again here would count the report as one more query of the code.
@@ -122,19 +134,42 @@ def submit_report(request: Request[Any, Any, Any], path: FromPath[str], data: Fo
     code, is_report = _split(path)
     if not is_report:
         raise NotFoundException()
-    values = {name: (data.get(name) or "") for name in REPORT_FIELDS}
+    values = {name: _field(data.get(name)) for name in REPORT_FIELDS}
     values["code"] = values["code"] or code
-    verdict = _verdict(data.get("verdict"))
+    verdict = _verdict(_field(data.get("verdict")))
+    state = request.app.state
     try:
-        with transaction(request.app.state.sessions) as session:
-            report = complaints.submit_report(
-                session, actor=actor_for(request, current_principal(request)), code=values["code"],
-                place=values["place"], region_code=values["region_code"], contact=values["contact"],
-                description=values["description"], channel=Channel.WEB, verifier_answer_verdict=verdict)
-            reference = report.reference
+        photos = _photos(data.get("photos"))
+        with transaction(state.sessions) as session:
+            opened = intake.open_case(
+                session, actor=actor_for(request, current_principal(request)), kind=values["kind"] or "report",
+                code=values["code"], place=values["place"], region_code=values["region_code"],
+                contact=values["contact"], description=values["description"], channel=Channel.WEB, verdict=verdict,
+                photos=photos, photo_dir=state.settings.case_photo_dir,
+                phone_region=phone_regions(state).region_of(values["contact"]))
+            number, secret = opened.case.number, opened.secret
     except ValidationFailed as error:
         return _report_form(request, values, verdict, error=error)
-    return Template("verify_reported.html", context={"reference": reference})
+    deliver_queued(sms_gateway(state), state.sessions, opened.messages)
+    return Template("verify_reported.html", context={"reference": number, "secret": secret})
+
+
+def _field(value: Any) -> str:
+    """A text field of the form ("" for a file or nothing in its place)."""
+    return value if isinstance(value, str) else ""
+
+
+def _photos(value: Any) -> list[bytes]:
+    """The photos of the form: each file's bytes, read up to one byte past the limit (an empty
+    file input sends one empty, nameless file, which is no photo)."""
+    files = value if isinstance(value, list) else [value] if value is not None else []
+    photos = []
+    for item in files:
+        if isinstance(item, UploadFile):
+            data = item.file.read(MAX_PHOTO_BYTES + 1)
+            if data or item.filename:
+                photos.append(data)
+    return photos
 
 
 # --- GS1 Digital Link -----------------------------------------------------------------------

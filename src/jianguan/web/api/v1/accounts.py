@@ -138,9 +138,9 @@ def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> 
 
 
 @post("/users/{user_id:int}/disable", opt=roles(Role.OPERATOR), sync_to_thread=True, status_code=HTTP_200_OK,
-      summary="Disable a user / 停用用户")
+      summary="Disable a user / 停用用户", responses=errors(409))
 def disable_user(request: Request[Any, Any, Any], user_id: RowId) -> dict[str, Any]:
-    """Disable a user; their sessions end at once."""
+    """Disable a user; their sessions end at once. The last active operator cannot be disabled (409)."""
     return _set_active(request, user_id, False)
 
 

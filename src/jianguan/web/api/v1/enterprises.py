@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from jianguan.accounts.models import Role
 from jianguan.catalogue.services import get_category_by_code
+from jianguan.credit import services as credit
 from jianguan.enterprises import directory, enrolment
 from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import (
@@ -100,6 +101,7 @@ class NewProduct(msgspec.Struct, forbid_unknown_fields=True):
     packaging: Annotated[list[PackagingLevelIn], msgspec.Meta(min_length=1, max_length=len(PackagingLevel))] = (
         msgspec.field(default_factory=lambda: [PackagingLevelIn(PackagingLevel.ITEM, 1)]))
     description: Annotated[str, stored_in(Product.description)] = ""
+    catalogue_entry_id: Id | None = None  # the catalogue entry (百种产品目录) of the product's category
 
 
 class ProductChanges(msgspec.Struct, forbid_unknown_fields=True):
@@ -109,6 +111,7 @@ class ProductChanges(msgspec.Struct, forbid_unknown_fields=True):
     gtin: Annotated[str, msgspec.Meta(max_length=20, description="GTIN-8, -12, -13 or -14; \"\" removes it")] | None = None
     packaging: Annotated[list[PackagingLevelIn], msgspec.Meta(min_length=1, max_length=len(PackagingLevel))] | None = None
     description: Annotated[str, stored_in(Product.description)] | None = None
+    catalogue_entry_id: Id | msgspec.UnsetType | None = msgspec.UNSET  # null unlinks; left out, the link stays
 
 
 def qualification_json(qualification: Qualification) -> dict[str, Any]:
@@ -122,7 +125,8 @@ def qualification_json(qualification: Qualification) -> dict[str, Any]:
 def product_json(product: Product) -> dict[str, Any]:
     return {
         "id": product.id, "enterprise_id": product.enterprise_id, "name": product.name,
-        "specification": product.specification, "category_id": product.category_id, "gtin": product.gtin,
+        "specification": product.specification, "category_id": product.category_id,
+        "catalogue_entry_id": product.catalogue_entry_id, "gtin": product.gtin,
         "description": product.description,
         "packaging": [{"level": p.level, "units_of_lower_level": p.units_of_lower_level} for p in product.packaging],
     }
@@ -181,9 +185,13 @@ def directory_list(
 @get("/enterprises/{enterprise_id:int}", opt=PUBLIC, sync_to_thread=True,
      summary="One networked enterprise / 入网企业详情", responses=errors(404))
 def directory_entry(request: Request[Any, Any, Any], enterprise_id: RowId) -> dict[str, Any]:
-    """The directory entry of a signed enterprise; 404 for any other."""
+    """The directory entry of a signed enterprise with the public part of its credit record
+    (``credit``: the score, its inputs and weights, qualifications in force, failed spot checks,
+    recalls); 404 for any other."""
     with reading(request.app.state.sessions) as session:
-        return directory.public_entry(session, enterprise_id)
+        entry = directory.public_entry(session, enterprise_id)
+        entry["credit"] = credit.public_record(session, enterprise_id=enterprise_id)
+        return entry
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -300,7 +308,7 @@ def add_product(request: Request[Any, Any, Any], enterprise_id: RowId, data: JSO
             session, actor=actor_for(request, principal), principal=principal, enterprise_id=enterprise_id,
             name=data.name, specification=data.specification, category_id=data.category_id, gtin=data.gtin,
             packaging=[(level.level, level.units_of_lower_level) for level in data.packaging],
-            description=data.description)
+            description=data.description, catalogue_entry_id=data.catalogue_entry_id)
         return product_json(product)
 
 
@@ -315,14 +323,16 @@ def update_product(request: Request[Any, Any, Any], product_id: RowId, data: JSO
         product = enterprises.update_product(
             session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
             name=data.name, specification=data.specification, category_id=data.category_id, gtin=data.gtin,
-            packaging=packaging, description=data.description)
+            packaging=packaging, description=data.description,
+            catalogue_entry_id=enterprises.KEEP if data.catalogue_entry_id is msgspec.UNSET else data.catalogue_entry_id)
         return product_json(product)
 
 
 @get("/enrolment", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="Enrolment progress / 入网进度")
 def enrolment_counts(request: Request[Any, Any, Any], region: RegionFilter = None) -> dict[str, Any]:
-    """How many enterprises reached each stage, in the caller's scope and in each division under the region."""
+    """How many enterprises reached each stage, in the caller's scope and in each division under the region,
+    and the applications to join online there by stage (``applications``)."""
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         return enrolment.enrolment_progress(session, principal=principal, region_code=region or None)

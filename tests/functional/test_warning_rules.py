@@ -6,6 +6,7 @@ are refused and change nothing; an alert's handling takes only the steps its sta
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -99,6 +100,56 @@ def test_a_batch_reads_the_log_of_many_codes_and_skips_those_told_too_few_querie
     assert rules.evaluate_rows(session, once, now=NOW) == []
     assert [alert.subject for alert in rules.evaluate_rows(session, [{**once[0], "count_before": 2}], now=NOW)] \
         == ["1:68"]
+
+
+def test_a_query_in_a_county_the_code_was_queried_in_adds_no_county_and_is_not_looked_up(session: Session) -> None:
+    for region in ("130102", "130104", "130111"):
+        query(session, serial=70, region=region)
+    session.flush()
+    told = {"generation": 1, "serial": 70, "verdict": "queried_before", "count_before": 2}
+    # Its county was the code's last (or first): the log says three counties, on purpose, and is not read.
+    for before, region in ((("130102", "130104"), "130104"), (("130102", "130104"), "130102"),
+                           (("130102", "130104"), None)):
+        assert rules.evaluate_rows(session, [{**told, "regions_before": before, "region_code": region}],
+                                   now=NOW) == []
+    # A county new to the code may make the third: read.
+    new_county = {**told, "regions_before": ("130102", "130104"), "region_code": "130111"}
+    assert [alert.subject for alert in rules.evaluate_rows(session, [new_county], now=NOW)] == ["1:70"]
+    # Past ``max_queries`` a query counts wherever it was made.
+    for _ in range(3):
+        query(session, serial=71, region="130102")
+    session.flush()
+    rules.set_rule(session, actor=ACTOR, rule="cloned_code", max_queries=2)
+    same_county = {"generation": 1, "serial": 71, "verdict": "queried_before", "count_before": 2,
+                   "regions_before": ("130102", "130102"), "region_code": "130102"}
+    assert [alert.details["queries"] for alert in rules.evaluate_rows(session, [same_county], now=NOW)] == [3]
+
+
+def test_a_code_alerted_in_its_window_is_not_read_again_by_a_process_that_knows(session: Session) -> None:
+    for region in ("130102", "130104", "130111"):
+        query(session, serial=72, region=region)
+    session.flush()
+    known = rules.KnownAlerts()
+    told = [{"generation": 1, "serial": 72, "verdict": "queried_before", "count_before": 2}]
+    assert len(rules.evaluate_rows(session, told, now=NOW, known=known)) == 1
+    key = f"cloned_code:1:72:{rules.settings(session)[WarningRule.CLONED_CODE].window_key(NOW)}"
+    assert key in known
+    session.execute(Alert.__table__.delete())  # gone from the log of alerts: only ``known`` skips it now
+    assert rules.evaluate_rows(session, told, now=NOW, known=known) == []
+    assert len(rules.evaluate_rows(session, told, now=NOW)) == 1
+    small = rules.KnownAlerts(limit=2)
+    for name in ("a", "b", "c"):
+        small.add(name)
+    assert "a" not in small and "b" in small and "c" in small
+
+
+def test_the_writer_reads_the_rules_at_most_once_a_ttl(session: Session) -> None:
+    cached = rules.CachedSettings(ttl=0.2)
+    assert cached(session)[WarningRule.CLONED_CODE].threshold == 3
+    rules.set_rule(session, actor=ACTOR, rule="cloned_code", threshold=5)
+    assert cached(session)[WarningRule.CLONED_CODE].threshold == 3  # read less than a ttl ago
+    time.sleep(0.25)
+    assert cached(session)[WarningRule.CLONED_CODE].threshold == 5
 
 
 def test_unknown_codes_cluster_by_county(session: Session) -> None:

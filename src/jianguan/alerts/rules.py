@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -159,6 +161,42 @@ def _code_text(session: Session, generation: int, serial: int) -> str:
         return f"{generation}:{serial}"
 
 
+class CachedSettings:
+    """``settings`` as read at most ``ttl`` seconds ago: the writer reads the rules after every write
+    of the query log, tens of times a second, and they change a few times a year. A changed rule
+    applies to what is written from ``ttl`` seconds later on (the schedule reads them afresh)."""
+
+    def __init__(self, ttl: float = 1.0) -> None:
+        self._ttl = ttl
+        self._read: tuple[float, dict[WarningRule, RuleSetting]] | None = None
+
+    def __call__(self, session: Session) -> dict[WarningRule, RuleSetting]:
+        read = self._read
+        if read is None or time.monotonic() - read[0] >= self._ttl:
+            read = self._read = (time.monotonic(), settings(session))
+        return read[1]
+
+
+class KnownAlerts:
+    """The once-only keys of cloned-code alerts a process has raised or found raised (at most
+    ``limit``, the oldest forgotten): a code alerted in its window is not read again after every
+    further query of it (a copied code queried a thousand times would be read a thousand times)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
+        self._keys: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._keys[key] = None
+            while len(self._keys) > self._limit:
+                del self._keys[next(iter(self._keys))]
+
+
 @functools.cache
 def _counts_of(size: int) -> Any:
     """The queries and counties of ``size`` codes (parameters ``g0``, ``s0``, ... and ``since``) in
@@ -190,10 +228,15 @@ def _counts_lateral() -> Any:
         .select_from(keys.join(counted, true()))
 
 
+def _clone_key(setting: RuleSetting, now: dt.datetime, generation: int, serial: int) -> str:
+    return f"cloned_code:{generation}:{serial}:{setting.window_key(now)}"
+
+
 def cloned_codes(session: Session, setting: RuleSetting, now: dt.datetime,
-                 codes: Iterable[tuple[int, int]] | None = None) -> list[Alert]:
+                 codes: Iterable[tuple[int, int]] | None = None, known: KnownAlerts | None = None) -> list[Alert]:
     """One code queried from at least ``threshold`` counties, or more than ``max_queries`` times,
-    within the window: copies of a genuine code are in circulation."""
+    within the window: copies of a genuine code are in circulation. ``known`` skips the codes it
+    holds the alert of, and learns those raised or found here."""
     since = setting.since(now)
     limit = setting.max_queries or MAX_THRESHOLD
     hits: list[Any] = []
@@ -207,7 +250,7 @@ def cloned_codes(session: Session, setting: RuleSetting, now: dt.datetime,
         # One aggregate per code, each a look-up of ``ix_queries_code`` on both columns: a list of
         # codes in one condition (a row-value IN, or ORs) lets both databases' planners pick the
         # verdict index or the generation alone, reading the whole log for a few codes.
-        wanted = sorted(set(codes))
+        wanted = sorted({code for code in codes if known is None or _clone_key(setting, now, *code) not in known})
         lateral = session.get_bind().dialect.name == "postgresql"
         for at in range(0, len(wanted), _CHUNK):
             chunk = wanted[at:at + _CHUNK]
@@ -231,8 +274,10 @@ def cloned_codes(session: Session, setting: RuleSetting, now: dt.datetime,
             .group_by(Query.region_code).order_by(func.max(Query.at).desc()).limit(_EVIDENCE)))
         enterprise, category, product, lot = _product_of(session, generation, serial)
         code = _code_text(session, generation, serial)
-        alert = raise_once(session, actor=ACTOR, rule=setting.rule,
-                           dedup_key=f"cloned_code:{generation}:{serial}:{setting.window_key(now)}",
+        key = _clone_key(setting, now, generation, serial)
+        if known is not None:
+            known.add(key)  # raised now, or before (then ``raise_once`` finds it)
+        alert = raise_once(session, actor=ACTOR, rule=setting.rule, dedup_key=key,
                            severity=AlertSeverity.CRITICAL, subject=code, region_code=regions[0] if regions else None,
                            category_id=category, enterprise_id=enterprise,
                            details={"code": code, "queries": int(count), "counties": int(counties), "regions": regions,
@@ -396,29 +441,42 @@ def evaluate(session: Session, *, now: dt.datetime | None = None,
     return raised
 
 
-def evaluate_rows(session: Session, rows: Sequence[dict[str, Any]], *, now: dt.datetime | None = None) -> list[Alert]:
+def evaluate_rows(session: Session, rows: Sequence[dict[str, Any]], *, now: dt.datetime | None = None,
+                  diverted: bool = True, known: KnownAlerts | None = None,
+                  rule_settings: Callable[[Session], dict[WarningRule, RuleSetting]] = settings) -> list[Alert]:
     """The query rules over a batch just written to the query log: only the issued codes queried
-    again in it (a first query is ``genuine`` and cannot make a clone), the counties of its unknown
-    codes and the sources of its invalid ones are looked at, and the diversion signals of the window."""
+    again in it that may now meet the clone rule, the counties of its unknown codes and the
+    sources of its invalid ones are looked at, and the diversion signals of the window when
+    ``diverted`` says the write flagged some (the schedule reads them all in any case).
+
+    A verified row says what it was told (``count_before``) and where the code had been queried
+    (``regions_before``: its first and last counties). A code queried fewer times in all than
+    the rule needs cannot meet it; nor can a query in a county the code was already queried in
+    add a county (it counts only towards ``max_queries``). The log is read for the other codes.
+    ``rule_settings`` reads the rules (the writer passes a ``CachedSettings``)."""
     now = now or utcnow()
-    repeated: dict[tuple[int, int], int] = {}  # code -> the most queries it had, as its rows were told
+    repeated: dict[tuple[int, int], tuple[int, bool]] = {}  # code -> most queries told, a county new
     for row in rows:
         if row.get("verdict") in _ISSUED and row.get("verdict") != "genuine" and row.get("generation") is not None:
             key = (row["generation"], row["serial"])
-            repeated[key] = max(repeated.get(key, 0), row.get("count_before", MAX_THRESHOLD) + 1)
+            before = row.get("regions_before")
+            new_county = before is None or (row.get("region_code") is not None and row["region_code"] not in before)
+            queries, any_new = repeated.get(key, (0, False))
+            repeated[key] = (max(queries, row.get("count_before", MAX_THRESHOLD) + 1), any_new or new_county)
     counties = {row["region_code"] for row in rows if row.get("verdict") == "unknown" and row.get("region_code")}
     sources = {row["source_hash"] for row in rows if row.get("verdict") in _INVALID and row.get("source_hash")}
-    placed = any(row.get("region_code") and row.get("verdict") in _ISSUED for row in rows)
+    placed = diverted and any(row.get("region_code") and row.get("verdict") in _ISSUED for row in rows)
     if not (repeated or counties or sources or placed):
         return []
-    found = settings(session)
+    found = rule_settings(session)
     raised: list[Alert] = []
     cloned = found[WarningRule.CLONED_CODE]
     if repeated and cloned.enabled:
-        # A code queried fewer times in all than the rule needs in its window cannot meet it: the
-        # log is read only for the others (``count_before``: what the verification told, a floor).
-        least = min(cloned.threshold, (cloned.max_queries or MAX_THRESHOLD) + 1)
-        raised += cloned_codes(session, cloned, now, [code for code, queries in repeated.items() if queries >= least])
+        limit = cloned.max_queries or MAX_THRESHOLD
+        suspects = [code for code, (queries, new_county) in repeated.items()
+                    if queries > limit or (queries >= cloned.threshold and new_county)]
+        if suspects:
+            raised += cloned_codes(session, cloned, now, suspects, known)
     if counties and found[WarningRule.UNKNOWN_CLUSTER].enabled:
         raised += unknown_clusters(session, found[WarningRule.UNKNOWN_CLUSTER], now, counties)
     if sources and found[WarningRule.ENUMERATION].enabled:

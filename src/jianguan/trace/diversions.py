@@ -7,7 +7,9 @@ the code was shipped to a county that neither holds nor lies in that region: goo
 栾城区 checked at a terminal in 桥西区. The verifier's query log hands its rows here after each
 write (``flag_queried``); the signals of one write are grouped by enterprise, expected county and
 the region found, with some of the codes as evidence, and a code is flagged once a region a
-process (the same code checked again there says nothing new).
+process (the same code checked again there says nothing new). The verifier reads each code's
+position run with its facts and marks a row ``placed`` False when no run places the code: only
+the other rows are looked up again here (goods that never moved cannot be out of place).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from jianguan.trace.models import Diversion, DiversionKind, PartyKind, Position,
 _CHUNK = 128  # a power of two: the statement shapes ``_runs_statement`` builds
 _SAMPLE = 20
 # Where a code has been shipped to a known county: queried elsewhere, it is out of place.
-_PLACED = (Whereabouts.IN_TRANSIT.value, Whereabouts.IN_STOCK.value, Whereabouts.SOLD.value)
+PLACED = (Whereabouts.IN_TRANSIT.value, Whereabouts.IN_STOCK.value, Whereabouts.SOLD.value)
 # Verdicts of issued, activated codes (a code never issued or not activated has not moved).
 _ISSUED = frozenset({"genuine", "queried_before", "expired", "recalled"})
 _SEEN_KEPT = 100_000
@@ -56,6 +58,8 @@ class QueriedDiversions:
                 region, generation, serial = row.get("region_code"), row.get("generation"), row.get("serial")
                 if region is None or generation is None or serial is None or row.get("verdict") not in _ISSUED:
                     continue
+                if row.get("placed") is False:  # the verifier read the code's run with its facts: none placed it
+                    continue
                 if (generation, serial, region) in self._flagged:
                     continue
                 wanted.setdefault((generation, serial), (region, row["at"]))
@@ -67,7 +71,7 @@ class QueriedDiversions:
         for place in _runs_of(session, sorted(wanted)):
             generation, serial, run = place
             region, at = wanted[(generation, serial)]
-            if run is None or serial >= run.serial_end or run.status not in _PLACED:
+            if run is None or serial >= run.serial_end or run.status not in PLACED:
                 continue
             expected = run.shipped_region if run.status == Whereabouts.IN_TRANSIT.value else run.region_code
             if expected is None or expected not in tree or region not in tree:

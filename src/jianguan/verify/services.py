@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from jianguan.alerts.rules import CachedSettings, KnownAlerts
 from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, encode_serial, parse_code
 from jianguan.codes.keyring import key_service
 from jianguan.codes.models import CodeBatch
@@ -44,7 +45,7 @@ from jianguan.storage.driver import DriverReader, DriverStatement
 from jianguan.storage.engine import READ_ONLY_OPTION
 from jianguan.storage.tx import reading, transaction
 from jianguan.timezone import local_date
-from jianguan.trace.diversions import QueriedDiversions
+from jianguan.trace.diversions import PLACED, QueriedDiversions
 from jianguan.verify.abuse import AbuseGuard
 from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
 from jianguan.verify.models import Channel
@@ -342,6 +343,8 @@ class Verifier:
         self._recalls = RecallIndex(self._connect)
         self._promotions = PromotionIndex(self._connect, self._region_tree)
         self._diversions = QueriedDiversions()
+        self._clones_known = KnownAlerts()  # cloned codes alerted in their window: not read again
+        self._rule_settings = CachedSettings()
         if self.recorder.after_write is None:
             self.recorder.after_write = self._after_write
         self.abuse = abuse or AbuseGuard.disabled()
@@ -474,8 +477,14 @@ class Verifier:
             history = QueryHistory(seen.count, seen.first_at, seen.first_region_code,
                                    self._region_name(seen.first_region_code))
             decided.append(GTIN_MISMATCH if copied else decide(facts, history, local_date(now)))
-            lookup.row["count_before"] = seen.count  # not a column: the rules after the write read it
+            # Not columns: the rules after the write read them (alerts/rules.py ``evaluate_rows``).
+            lookup.row["count_before"] = seen.count
+            lookup.row["regions_before"] = (seen.first_region_code, seen.last_region_code)
             return decided[-1].verdict.value
+
+        # Whether a position run places the code (read with its facts): the diversion probe after
+        # the write looks up only such codes again.
+        lookup.row["placed"] = fetched[9] in PLACED and fetched[10] is not None and lookup.serial < fetched[10]
 
         seen = self.recorder.record(lookup.row, (lookup.generation, lookup.serial), verdict_for, stored=stored,
                                     epoch=lookup.epoch)
@@ -568,26 +577,31 @@ class Verifier:
         stored = Seen(int(count or 0), _as_utc(first_at), first_region, fetched[11], _as_utc(fetched[12]))
         return facts, fields, stored
 
-    def _flag_diversions(self, rows: list[dict[str, Any]]) -> None:
+    def _flag_diversions(self, rows: list[dict[str, Any]]) -> bool:
         """Flag the codes of ``rows`` (just written to the query log) queried where they were not
-        shipped (trace/diversions.py): only rows that name a region and an issued code are looked at."""
-        if not any(row.get("region_code") and row.get("generation") is not None for row in rows):
-            return
+        shipped (trace/diversions.py): only rows that name a region and a code a run places are
+        looked at. Whether a signal was added."""
+        if not any(row.get("region_code") and row.get("generation") is not None and row.get("placed", True)
+                   for row in rows):
+            return False
         keyring = self._keys()
         if keyring is None:
-            return
+            return False
         with transaction(self._sessions) as session:
-            self._diversions.flag(session, rows, lambda generation, serial: encode_serial(keyring[generation], serial))
+            return bool(self._diversions.flag(session, rows,
+                                              lambda generation, serial: encode_serial(keyring[generation], serial)))
 
     def _after_write(self, rows: list[dict[str, Any]]) -> None:
         """After a write of the query log (on the writer's thread, never the answer's): the
         diversion signals, then the early-warning rules over the batch (alerts/rules.py)."""
+        diverted = True  # a failed flagging may have left signals: the diversion rule looks
         try:
-            self._flag_diversions(rows)
+            diverted = self._flag_diversions(rows)
         finally:
             from jianguan.alerts.rules import evaluate_rows
             with transaction(self._sessions) as session:
-                evaluate_rows(session, rows)
+                evaluate_rows(session, rows, diverted=diverted, known=self._clones_known,
+                              rule_settings=self._rule_settings)
 
     def close(self) -> None:
         """Write every buffered query (a graceful stop loses nothing)."""

@@ -155,6 +155,36 @@ def test_corrections_then_resubmission_then_approval_makes_the_enterprise_and_it
     assert live.client().get(f"/api/v1/applications/{number}", params={"secret": secret}).json()["stage"] == "approved"
 
 
+def entry_of(live: LiveServer, kind: str, *, other: bool = False) -> Any:
+    """An entry of the product catalogue in use of the category ``kind`` (or, ``other``, of another)."""
+    return rows(live, "SELECT e.id, e.number FROM catalogue_entries e JOIN categories c ON c.id = e.category_id "
+                      f"WHERE c.code {'<>' if other else '='} :code AND e.is_active ORDER BY e.id", code=kind)[0]
+
+
+def test_an_applicant_names_the_catalogue_entry_and_the_signed_product_is_linked(live: LiveServer) -> None:
+    entry, foreign = entry_of(live, "fertiliser"), entry_of(live, "fertiliser", other=True)
+    payload = body(live, mobile="13800000055")
+    product = payload["products"][0]
+    before = len(rows(live, "SELECT id FROM applications"))
+    mismatch = live.client().post("/api/v1/applications", json={
+        **payload, "products": [{**product, "catalogue_entry_id": foreign.id}]})
+    assert mismatch.status_code == 400 and mismatch.json()["error"]["code"] == "catalogue_category_mismatch"
+    assert "与产品类别不符" in mismatch.json()["error"]["message_zh"]
+    unknown = live.client().post("/api/v1/applications", json={
+        **payload, "products": [{**product, "catalogue_entry_id": 999_999}]})
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_catalogue_entry"
+    assert len(rows(live, "SELECT id FROM applications")) == before
+    made = apply(live, {**payload, "products": [{**product, "catalogue_entry_id": entry.id}]})
+    regulator = live.login("luancheng.agri")
+    review = regulator.get(f"/api/v1/applications/{made['id']}/review").json()
+    assert review["products"][0]["catalogue_entry_id"] == entry.id
+    assert f"目录产品 {entry.number}" in regulator.get(f"/manage/applications/{made['id']}").text
+    assert decide(regulator, made["id"], "approve").status_code == 200
+    linked = rows(live, "SELECT p.catalogue_entry_id FROM products p JOIN enterprises e ON e.id = p.enterprise_id "
+                        "WHERE e.credit_code = :code", code=payload["credit_code"])
+    assert [row.catalogue_entry_id for row in linked] == [entry.id]
+
+
 def test_a_refusal_says_why_and_ends_the_application(live: LiveServer) -> None:
     made = apply(live, body(live, mobile="13800000033"))
     client = live.login("luancheng.agri")
@@ -199,8 +229,11 @@ def test_the_web_form_takes_documents_by_their_bytes_and_shows_the_number_once(l
     payload = body(live, mobile="13800000044")
     product = payload["products"][0]
     fields = {key: str(value) for key, value in payload.items() if key not in ("products", "documents")}
+    entry = entry_of(live, "fertiliser")
+    assert f'<option value="{entry.id}"' in client.get("/apply").text  # the catalogue is offered
     fields.update(product_name_0=product["name"], product_spec_0=product["specification"],
-                  product_category_0=str(product["category_id"]), csrf_token=client.cookies["jg_csrf"])
+                  product_category_0=str(product["category_id"]), product_entry_0=str(entry.id),
+                  csrf_token=client.cookies["jg_csrf"])
     before = len(rows(live, "SELECT id FROM applications"))
     disguised = client.post("/apply", data=fields,
                             files=[("business_licence", ("licence.pdf", b"<html><script>x</script></html>",
@@ -227,6 +260,8 @@ def test_the_web_form_takes_documents_by_their_bytes_and_shows_the_number_once(l
                                                 "address": "某街 1 号 3 单元"})
     assert resent.status_code == 200 and "待审核" in resent.text, resent.text[:500]
     assert rows(live, "SELECT address FROM applications WHERE id = :id", id=ident)[0].address == "某街 1 号 3 单元"
+    assert [row.catalogue_entry_id for row in rows(live, "SELECT catalogue_entry_id FROM application_products "
+                                                         "WHERE application_id = :id", id=ident)] == [entry.id]
     wrong_stage = regulator.post(f"/manage/applications/{ident}/decision",
                                  data={"decision": "corrections", "reason": ""})
     assert wrong_stage.status_code == 400 and "请填写理由" in wrong_stage.text

@@ -64,7 +64,8 @@ once end with one accepted and one refused).
 
 
 class ApplicationProduct(Base):
-    """A product the applicant makes and will code: name, specification and category."""
+    """A product the applicant makes and will code: name, specification, category and, when the
+    applicant names it, its entry of the product catalogue (百种产品目录)."""
 
     __tablename__ = "application_products"
 
@@ -73,6 +74,7 @@ class ApplicationProduct(Base):
     name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    catalogue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_entries.id"), default=None)
 
 
 class ApplicationDocument(Base):

@@ -47,7 +47,8 @@ from jianguan.applications.models import (
 from jianguan.applications.workflow import OPEN_STAGES, ApplicationAction, ApplicationStage, next_stage
 from jianguan.audit.actions import AuditAction
 from jianguan.audit.services import Actor, record
-from jianguan.catalogue.services import active_category
+from jianguan.catalogue.models import CatalogueEntry
+from jianguan.catalogue.services import active_category, entry_for_product
 from jianguan.counters import Counters
 from jianguan.enterprises.enrolment import mark_stage_reached
 from jianguan.enterprises.identifiers import validate_credit_code
@@ -85,6 +86,7 @@ class ProductLine:
     name: str
     specification: str
     category_id: int | None
+    catalogue_entry_id: int | None = None  # its entry of the product catalogue (百种产品目录), if named
 
 
 @dataclass
@@ -180,9 +182,11 @@ def _products(session: Session, lines: list[ProductLine]) -> list[ProductLine]:
         if line.category_id is None:
             raise ValidationFailed("Each product needs its category.", "请为每种产品选择类别。", code="missing_field",
                                    field="products")
+        category = active_category(session, line.category_id).id
+        entry = (entry_for_product(session, line.catalogue_entry_id, category).id
+                 if line.catalogue_entry_id is not None else None)
         checked.append(ProductLine(_text(line.name, "product_name", required=True),
-                                   _text(line.specification, "specification", required=True),
-                                   active_category(session, line.category_id).id))
+                                   _text(line.specification, "specification", required=True), category, entry))
     if len({(p.name, p.specification) for p in checked}) != len(checked):
         raise ValidationFailed("A product is named twice.", "产品重复填写。", code="duplicate_product", field="products")
     return checked
@@ -263,7 +267,8 @@ def submit(session: Session, *, actor: Actor, form: ApplicationForm, documents: 
                        code="duplicate_application") from None
     for line in products:
         session.add(ApplicationProduct(application_id=application.id, name=line.name,
-                                       specification=line.specification, category_id=line.category_id))
+                                       specification=line.specification, category_id=line.category_id,
+                                       catalogue_entry_id=line.catalogue_entry_id))
     stored = _store(session, application, documents, document_dir)
     _step(session, application, "submitted", actor)
     session.flush()
@@ -327,7 +332,8 @@ def resubmit(session: Session, *, actor: Actor, number: str, secret: str, form: 
         session.delete(old)
     for line in products:
         session.add(ApplicationProduct(application_id=application.id, name=line.name,
-                                       specification=line.specification, category_id=line.category_id))
+                                       specification=line.specification, category_id=line.category_id,
+                                       catalogue_entry_id=line.catalogue_entry_id))
     stored = _store(session, application, documents, document_dir)
     application.stage, application.stage_since = target, utcnow()
     _step(session, application, ApplicationAction.RESUBMIT.value, actor)
@@ -456,8 +462,12 @@ def _sign(session: Session, *, actor: Actor, application: Application, decided: 
                     display_name=user.display_name, enterprise_id=enterprise.id)
     for line in session.scalars(select(ApplicationProduct).where(ApplicationProduct.application_id == application.id)
                                 .order_by(ApplicationProduct.id)):
+        # An entry retired or moved to another category since the applicant named it is left out:
+        # the enterprise or a regulator links the product later (the signing does not fail for it).
+        entry = session.get(CatalogueEntry, line.catalogue_entry_id) if line.catalogue_entry_id else None
+        linked = entry.id if entry is not None and entry.is_active and entry.category_id == line.category_id else None
         add_product(session, actor=actor, principal=own, enterprise_id=enterprise.id, name=line.name,
-                    specification=line.specification, category_id=line.category_id)
+                    specification=line.specification, category_id=line.category_id, catalogue_entry_id=linked)
     application.enterprise_id, application.user_id = enterprise.id, user.id
     _tell(session, application, decided, "approved",
           notices.approved(number=application.number, username=user.username, password=password),

@@ -20,7 +20,7 @@ from jianguan.applications.documents import MAX_DOCUMENT_BYTES, DocumentKind, Up
 from jianguan.applications.services import ApplicationForm, ProductLine
 from jianguan.applications.workflow import ApplicationAction, ApplicationStage, allowed_decisions
 from jianguan.catalogue.models import Agency
-from jianguan.catalogue.services import list_categories
+from jianguan.catalogue.services import list_categories, list_entries
 from jianguan.channels.sms import sms_gateway
 from jianguan.errors import DomainError
 from jianguan.messaging.gateways import deliver_queued
@@ -72,7 +72,8 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {name: _field(data.get(name)) for name in FIELDS}
     values["products"] = [{"name": _field(data.get(f"product_name_{i}")),
                            "specification": _field(data.get(f"product_spec_{i}")),
-                           "category_id": _field(data.get(f"product_category_{i}"))} for i in range(PRODUCT_ROWS)]
+                           "category_id": _field(data.get(f"product_category_{i}")),
+                           "catalogue_entry_id": _field(data.get(f"product_entry_{i}"))} for i in range(PRODUCT_ROWS)]
     return values
 
 
@@ -83,7 +84,8 @@ def _form(values: dict[str, Any]) -> ApplicationForm:
         licence_number=values["licence_number"], licence_issuer=values["licence_issuer"],
         licence_valid_until=form_date(values["licence_valid_until"], "licence validity", "许可证有效期"),
         contact_name=values["contact_name"], mobile=values["mobile"], email=values["email"],
-        products=[ProductLine(p["name"], p["specification"], form_int(p["category_id"], "product category", "产品类别"))
+        products=[ProductLine(p["name"], p["specification"], form_int(p["category_id"], "product category", "产品类别"),
+                              form_int(p["catalogue_entry_id"], "catalogue entry", "目录产品"))
                   for p in values["products"]])
 
 
@@ -91,14 +93,16 @@ def _form_page(request: Request[Any, Any, Any], values: dict[str, Any], *, error
                status_code: int = 200, resubmit: dict[str, Any] | None = None) -> Template:
     with reading(request.app.state.sessions) as session:
         categories = list_categories(session)
+        entries = list_entries(session)
     return Template("apply.html", status_code=status_code, context={
-        "values": values, "categories": categories, "error": error, "Kind": DocumentKind, "resubmit": resubmit,
+        "values": values, "categories": categories, "entries": entries, "error": error, "Kind": DocumentKind, "resubmit": resubmit,
         "max_mb": MAX_DOCUMENT_BYTES // (1024 * 1024)})
 
 
 def _empty() -> dict[str, Any]:
     values: dict[str, Any] = dict.fromkeys(FIELDS, "")
-    values["products"] = [{"name": "", "specification": "", "category_id": ""} for _ in range(PRODUCT_ROWS)]
+    values["products"] = [{"name": "", "specification": "", "category_id": "", "catalogue_entry_id": ""}
+                          for _ in range(PRODUCT_ROWS)]
     return values
 
 
@@ -139,6 +143,7 @@ def _status(request: Request[Any, Any, Any], number: str, secret: str, *, error:
                 application = applications.lookup(session, number=number, secret=secret)
                 detail = applications.details(session, application)
                 categories = list_categories(session)
+                entries = list_entries(session)
         except DomainError as failure:
             context["error"] = _message(request, failure)
             return Template("apply_status.html", context=context, status_code=failure.status_code)
@@ -146,11 +151,11 @@ def _status(request: Request[Any, Any, Any], number: str, secret: str, *, error:
             values = {name: getattr(application, name) or "" for name in FIELDS}
             values["licence_valid_until"] = (application.licence_valid_until.isoformat()
                                              if application.licence_valid_until else "")
-            rows = [{"name": p.name, "specification": p.specification, "category_id": p.category_id}
-                    for p in detail.products]
+            rows = [{"name": p.name, "specification": p.specification, "category_id": p.category_id,
+                     "catalogue_entry_id": p.catalogue_entry_id or ""} for p in detail.products]
             values["products"] = (rows + _empty()["products"])[:max(PRODUCT_ROWS, len(rows))]
         context.update(application=application, stage=ApplicationStage(application.stage), detail=detail,
-                       secret=secret, values=values, categories=categories, Kind=DocumentKind,
+                       secret=secret, values=values, categories=categories, entries=entries, Kind=DocumentKind,
                        max_mb=MAX_DOCUMENT_BYTES // (1024 * 1024))
     return Template("apply_status.html", context=context, status_code=status_code)
 
@@ -209,11 +214,13 @@ def _review(request: Request[Any, Any, Any], application_id: int, *, error: str 
         application = applications.get_application(session, principal=principal, application_id=application_id)
         detail = applications.details(session, application)
         categories = {c.id: c for c in list_categories(session, include_inactive=True)}
+        entries = {entry.id: entry for entry, _category in list_entries(session, include_inactive=True)}
         region = region_tree(session).path_name(application.region_code)
     return Template("manage_application.html", status_code=status_code, context={
         "application": application, "detail": detail, "stage": ApplicationStage(application.stage),
         "Stage": ApplicationStage, "decisions": allowed_decisions(application.stage), "Action": ApplicationAction,
-        "categories": categories, "region": region, "Agency": Agency, "Kind": DocumentKind, "error": error})
+        "categories": categories, "entries": entries, "region": region, "Agency": Agency, "Kind": DocumentKind,
+        "error": error})
 
 
 @get("/manage/applications/{application_id:int}", opt=REVIEWERS, include_in_schema=False, sync_to_thread=True)

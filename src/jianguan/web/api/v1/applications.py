@@ -42,6 +42,7 @@ class ProductIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, stored_in(ApplicationProduct.name, required=True)]
     specification: Annotated[str, stored_in(ApplicationProduct.specification, required=True)]
     category_id: Id
+    catalogue_entry_id: Id | None = None  # its entry of the product catalogue (百种产品目录), of the same category
 
 
 class NewApplication(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,7 +72,8 @@ def _form(data: NewApplication) -> tuple[applications.ApplicationForm, list[Uplo
         address=data.address, licence_number=data.licence_number, licence_issuer=data.licence_issuer,
         licence_valid_until=data.licence_valid_until, contact_name=data.contact_name, mobile=data.mobile,
         email=data.email,
-        products=[applications.ProductLine(p.name, p.specification, p.category_id) for p in data.products])
+        products=[applications.ProductLine(p.name, p.specification, p.category_id, p.catalogue_entry_id)
+                  for p in data.products])
     return form, [Upload(d.kind, d.content) for d in data.documents]
 
 
@@ -104,8 +106,8 @@ def review_json(application: Application, detail: applications.ApplicationDetail
         "decisions": [action.value for action in allowed_decisions(application.stage)],
     }
     if detail is not None:
-        body["products"] = [{"name": p.name, "specification": p.specification, "category_id": p.category_id}
-                            for p in detail.products]
+        body["products"] = [{"name": p.name, "specification": p.specification, "category_id": p.category_id,
+                             "catalogue_entry_id": p.catalogue_entry_id} for p in detail.products]
         body["documents"] = [{"id": d.id, "kind": d.kind, "media_type": d.media_type, "size": d.size,
                               "url": f"/manage/applications/{application.id}/documents/{d.id}"}
                              for d in detail.documents]

@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import False_, SQLColumnExpression, True_
+from sqlalchemy.sql.elements import BindParameter, False_, SQLColumnExpression, True_
 from sqlalchemy.types import TypeEngine
 
 from jianguan.accounts.models import Role
@@ -104,7 +104,7 @@ def scope_condition(
             return false()
         admitted: list[ColumnElement[bool]] = []
         if region is not None:
-            where = region.in_(sorted(principal.region_codes))
+            where = _region_in(region, principal.region_codes)
             if category is not None:
                 admitted.append(and_(where, _category_condition(principal.agency, category)))
             elif principal.agency in GENERAL_AGENCIES:
@@ -120,6 +120,15 @@ def scope_condition(
     if column is None or ident is None:
         return false()
     return column == ident
+
+
+def _region_in(region: Column, codes: frozenset[str] | set[str]) -> ColumnElement[bool]:
+    """``region`` among ``codes``; decided here when ``region`` is a constant (a ``literal``): a
+    province's scope is a list of about two hundred codes, which every statement would otherwise
+    carry, compile and send as parameters."""
+    if isinstance(region, BindParameter) and region.value is not None and region.callable is None:
+        return true() if region.value in codes else false()
+    return region.in_(sorted(codes))
 
 
 def in_scope(

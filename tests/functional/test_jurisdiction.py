@@ -131,6 +131,26 @@ def test_covers_region(session: Session) -> None:
     assert not covers_region(manufacturer(1), "440305")
 
 
+def test_a_constant_region_is_decided_once_and_agrees_with_the_column_form(session: Session) -> None:
+    """A region given as a constant (the statistics' anchor) is decided without sending the scope's
+    codes, and admits exactly what the same region in a column would."""
+    from sqlalchemy import String, literal
+    from sqlalchemy.dialects import postgresql
+
+    ids = _world(session)
+    principals = _principals(session, ids)
+    for who in ("440000-quality", "440300-market", "440305-agriculture", "330000-quality"):
+        principal = principals[who]
+        for region in ("440305", "440300", "330106"):
+            condition = scope_condition(principal, region=literal(region, String(6)))
+            rendered = str(condition.compile(dialect=postgresql.dialect()))
+            assert "IN" not in rendered and rendered in {"true", "false"}
+            column_form = select(Enterprise.id).where(Enterprise.region_code == region,
+                                                      scope_condition(principal, region=Enterprise.region_code))
+            constant_form = select(Enterprise.id).where(Enterprise.region_code == region, condition)
+            assert set(session.scalars(column_form)) == set(session.scalars(constant_form)), (who, region)
+
+
 def test_an_object_routed_to_an_agency_is_seen_by_that_agency_in_its_region(session: Session) -> None:
     """The agency axis (a case passed to another agency): its regulators in the region see it,
     whatever its category; the category's own agency still does; nobody outside the region."""

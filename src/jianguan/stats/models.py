@@ -27,7 +27,9 @@ class QueryDay(Base):
     """Verifications of one Beijing day in one region, by category, channel and verdict."""
 
     __tablename__ = "stats_query_days"
-    __table_args__ = (Index("ix_stats_query_days_day", "day"),)
+    # By day, then region: the job replaces whole days, and a dashboard's few regions over a span
+    # of days are found in the index (by day alone, PostgreSQL read every region's rows of the span).
+    __table_args__ = (Index("ix_stats_query_days_day", "day", "region_code"),)
 
     region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     day: Mapped[dt.date] = mapped_column(primary_key=True)

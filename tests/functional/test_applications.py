@@ -157,8 +157,9 @@ def test_corrections_then_resubmission_then_approval_makes_the_enterprise_and_it
 
 def entry_of(live: LiveServer, kind: str, *, other: bool = False) -> Any:
     """An entry of the product catalogue in use of the category ``kind`` (or, ``other``, of another)."""
-    return rows(live, "SELECT e.id, e.number FROM catalogue_entries e JOIN categories c ON c.id = e.category_id "
-                      f"WHERE c.code {'<>' if other else '='} :code AND e.is_active ORDER BY e.id", code=kind)[0]
+    found = rows(live, "SELECT e.id, e.number, c.code FROM catalogue_entries e JOIN categories c "
+                       "ON c.id = e.category_id WHERE e.is_active ORDER BY e.id")
+    return next(row for row in found if (row.code != kind) == other)
 
 
 def test_an_applicant_names_the_catalogue_entry_and_the_signed_product_is_linked(live: LiveServer) -> None:

@@ -441,13 +441,55 @@ def evaluate(session: Session, *, now: dt.datetime | None = None,
     return raised
 
 
-def evaluate_rows(session: Session, rows: Sequence[dict[str, Any]], *, now: dt.datetime | None = None,
+@dataclass
+class Batch:
+    """What a batch of query-log rows gives the query rules to look at (``triage``)."""
+
+    repeated: dict[tuple[int, int], tuple[int, bool]]  # code -> most queries told, a county new to it
+    counties: set[str]  # counties of unknown codes
+    sources: set[str]  # sources of invalid codes
+    placed: bool  # a placed query of an issued code after a write that flagged a diversion
+
+    def __bool__(self) -> bool:
+        return bool(self.repeated or self.counties or self.sources or self.placed)
+
+
+_ISSUED_SET, _INVALID_SET = frozenset(_ISSUED), frozenset(_INVALID)
+
+
+def triage(rows: Sequence[dict[str, Any]], *, diverted: bool = True) -> Batch:
+    """One pass over the rows (see ``evaluate_rows``); false when there is nothing to look at, so
+    the writer opens no transaction for most of its writes."""
+    batch = Batch({}, set(), set(), False)
+    repeated = batch.repeated
+    for row in rows:
+        verdict = row.get("verdict")
+        if verdict in _ISSUED_SET:
+            region = row.get("region_code")
+            if region and diverted:
+                batch.placed = True
+            if verdict == "genuine" or row.get("generation") is None:
+                continue  # a first query cannot make a clone
+            key = (row["generation"], row["serial"])
+            before = row.get("regions_before")
+            new_county = before is None or (region is not None and region not in before)
+            queries, any_new = repeated.get(key, (0, False))
+            repeated[key] = (max(queries, row.get("count_before", MAX_THRESHOLD) + 1), any_new or new_county)
+        elif verdict in _INVALID_SET:
+            if verdict == "unknown" and row.get("region_code"):
+                batch.counties.add(row["region_code"])
+            if row.get("source_hash"):
+                batch.sources.add(row["source_hash"])
+    return batch
+
+
+def evaluate_rows(session: Session, rows: Sequence[dict[str, Any]] | Batch, *, now: dt.datetime | None = None,
                   diverted: bool = True, known: KnownAlerts | None = None,
                   rule_settings: Callable[[Session], dict[WarningRule, RuleSetting]] = settings) -> list[Alert]:
-    """The query rules over a batch just written to the query log: only the issued codes queried
-    again in it that may now meet the clone rule, the counties of its unknown codes and the
-    sources of its invalid ones are looked at, and the diversion signals of the window when
-    ``diverted`` says the write flagged some (the schedule reads them all in any case).
+    """The query rules over a batch just written to the query log (its rows, or their ``triage``):
+    only the issued codes queried again in it that may now meet the clone rule, the counties of
+    its unknown codes and the sources of its invalid ones are looked at, and the diversion signals
+    of the window when ``diverted`` says the write flagged some (the schedule reads them all).
 
     A verified row says what it was told (``count_before``) and where the code had been queried
     (``regions_before``: its first and last counties). A code queried fewer times in all than
@@ -455,33 +497,23 @@ def evaluate_rows(session: Session, rows: Sequence[dict[str, Any]], *, now: dt.d
     add a county (it counts only towards ``max_queries``). The log is read for the other codes.
     ``rule_settings`` reads the rules (the writer passes a ``CachedSettings``)."""
     now = now or utcnow()
-    repeated: dict[tuple[int, int], tuple[int, bool]] = {}  # code -> most queries told, a county new
-    for row in rows:
-        if row.get("verdict") in _ISSUED and row.get("verdict") != "genuine" and row.get("generation") is not None:
-            key = (row["generation"], row["serial"])
-            before = row.get("regions_before")
-            new_county = before is None or (row.get("region_code") is not None and row["region_code"] not in before)
-            queries, any_new = repeated.get(key, (0, False))
-            repeated[key] = (max(queries, row.get("count_before", MAX_THRESHOLD) + 1), any_new or new_county)
-    counties = {row["region_code"] for row in rows if row.get("verdict") == "unknown" and row.get("region_code")}
-    sources = {row["source_hash"] for row in rows if row.get("verdict") in _INVALID and row.get("source_hash")}
-    placed = diverted and any(row.get("region_code") and row.get("verdict") in _ISSUED for row in rows)
-    if not (repeated or counties or sources or placed):
+    batch = rows if isinstance(rows, Batch) else triage(rows, diverted=diverted)
+    if not batch:
         return []
     found = rule_settings(session)
     raised: list[Alert] = []
     cloned = found[WarningRule.CLONED_CODE]
-    if repeated and cloned.enabled:
+    if batch.repeated and cloned.enabled:
         limit = cloned.max_queries or MAX_THRESHOLD
-        suspects = [code for code, (queries, new_county) in repeated.items()
+        suspects = [code for code, (queries, new_county) in batch.repeated.items()
                     if queries > limit or (queries >= cloned.threshold and new_county)]
         if suspects:
             raised += cloned_codes(session, cloned, now, suspects, known)
-    if counties and found[WarningRule.UNKNOWN_CLUSTER].enabled:
-        raised += unknown_clusters(session, found[WarningRule.UNKNOWN_CLUSTER], now, counties)
-    if sources and found[WarningRule.ENUMERATION].enabled:
-        raised += enumerations(session, found[WarningRule.ENUMERATION], now, sources)
-    if placed and found[WarningRule.DIVERSION].enabled:
+    if batch.counties and found[WarningRule.UNKNOWN_CLUSTER].enabled:
+        raised += unknown_clusters(session, found[WarningRule.UNKNOWN_CLUSTER], now, batch.counties)
+    if batch.sources and found[WarningRule.ENUMERATION].enabled:
+        raised += enumerations(session, found[WarningRule.ENUMERATION], now, batch.sources)
+    if batch.placed and found[WarningRule.DIVERSION].enabled:
         raised += diversions(session, found[WarningRule.DIVERSION], now)
     return raised
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianguan.alerts.rules import CachedSettings, KnownAlerts
+from jianguan.alerts.rules import CachedSettings, KnownAlerts, evaluate_rows, triage
 from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, encode_serial, parse_code
 from jianguan.codes.keyring import key_service
 from jianguan.codes.models import CodeBatch
@@ -598,10 +598,9 @@ class Verifier:
         try:
             diverted = self._flag_diversions(rows)
         finally:
-            from jianguan.alerts.rules import evaluate_rows
-            with transaction(self._sessions) as session:
-                evaluate_rows(session, rows, diverted=diverted, known=self._clones_known,
-                              rule_settings=self._rule_settings)
+            if batch := triage(rows, diverted=diverted):  # most writes hold nothing the rules look at
+                with transaction(self._sessions) as session:
+                    evaluate_rows(session, batch, known=self._clones_known, rule_settings=self._rule_settings)
 
     def close(self) -> None:
         """Write every buffered query (a graceful stop loses nothing)."""

@@ -293,6 +293,13 @@ def test_a_table_as_csv(live: LiveServer, seeded: dict[str, Any]) -> None:
     assert "石家庄市（合计）" in text and "长安区" in text
     english = client.get(f"/api/v1/statistics.csv?table=queries_by_region&{PERIOD}&lang=en").content.decode()
     assert english.startswith("\ufeffRegion,web,")
+    same = client.get(f"/api/v1/statistics?format=csv&table=queries_by_region&{PERIOD}&lang=en")
+    assert same.status_code == 200 and same.headers["content-type"].startswith("text/csv")
+    assert same.content.decode() == english  # format=csv answers what .csv answers
+    assert client.get(f"/api/v1/statistics?format=json&{PERIOD}").json()["tables"]
+    assert client.get("/api/v1/statistics?format=xml").status_code == 400
+    assert client.get("/api/v1/statistics?format=csv&table=nope").status_code == 400
+    assert live.login("zhenwei").get("/api/v1/statistics?format=csv").status_code == 403
     assert client.get("/api/v1/statistics.csv?table=nope").status_code == 400
     assert client.get("/api/v1/statistics?from=2026-02-30").status_code == 400
     for far in ("from=0001-01-01", "to=0001-01-01", "to=9999-12-31", "from=9999-12-31&to=9999-12-31"):

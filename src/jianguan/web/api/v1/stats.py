@@ -25,6 +25,8 @@ To = Annotated[dt.date | None, QueryParameter(name="to", description="Last day (
 TableName = Annotated[str, QueryParameter(max_length=40, description="The table / 统计表: "
                                           + ", ".join(stats.TABLE_NAMES))]
 Language = Annotated[str | None, QueryParameter(max_length=2, description="zh (default) or en / 表头语言")]
+Format = Annotated[str | None, QueryParameter(name="format", pattern="^(json|csv)$",
+                                             description="json (default) or csv (one table, see table) / 格式")]
 Year = Annotated[int | None, QueryParameter(ge=FIRST_YEAR, le=LAST_YEAR, description="The year / 年度")]
 # Litestar drops a minimum of 0 from an optional field's schema (0 is falsy): it is stated again.
 TargetNumber = Annotated[int, msgspec.Meta(ge=0, le=MAX_TARGET, extra_json_schema={"extra": {"minimum": 0}})]
@@ -34,7 +36,8 @@ Percent = Annotated[int, msgspec.Meta(ge=0, le=100, description="Percent / 百�
 @get("/statistics", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True,
      summary="Statistics of a region and period / 统计数据")
 def statistics(request: Request[Any, Any, Any], region: RegionFilter = None, first: From = None,
-               last: To = None) -> dict[str, Any]:
+               last: To = None, fmt: Format = None, table: TableName = "enrolment",
+               lang: Language = None) -> Response[Any]:
     """Every table of a region's statistics for a period (by default the caller's region and the last
     30 days): enrolment new in the period and to date, verifications by channel, day and verdict,
     codes issued and activated by region and category, terminals by venue kind and online now,
@@ -42,12 +45,16 @@ def statistics(request: Request[Any, Any, Any], region: RegionFilter = None, fir
     total and a row for each region under it. Queries and codes are read from the daily roll-ups.
     ``catalogue_coverage`` lists the entries of the catalogue of products under supervision
     (百种产品目录) of the caller's agency, those not covered in the region first, and
-    ``catalogue`` gives its totals (``covered`` of ``entries``, the numbers ``not_covered``)."""
+    ``catalogue`` gives its totals (``covered`` of ``entries``, the numbers ``not_covered``).
+    ``format=csv`` answers one table (``table``, by default ``enrolment``) as CSV, as
+    ``/statistics.csv``."""
+    if fmt == "csv":
+        return statistics_csv_answer(request, table=table, region=region, first=first, last=last, lang=lang)
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         found = stats.statistics(session, principal=principal, region_code=region, first=first, last=last,
                                     offline_after_seconds=request.app.state.settings.terminal_offline_after_seconds)
-    return {**found, "tables": [table.as_json() for table in found["tables"].values()]}
+    return Response({**found, "tables": [one.as_json() for one in found["tables"].values()]})
 
 
 @get("/statistics.csv", opt=roles(Role.OPERATOR, Role.REGULATOR), sync_to_thread=True, media_type="text/csv",
@@ -56,6 +63,11 @@ def statistics_csv(request: Request[Any, Any, Any], table: TableName = "enrolmen
                    first: From = None, last: To = None, lang: Language = None) -> Response[str]:
     """One table of ``/statistics`` as CSV (UTF-8 with a BOM), headed in Chinese or, with
     ``lang=en``, English."""
+    return statistics_csv_answer(request, table=table, region=region, first=first, last=last, lang=lang)
+
+
+def statistics_csv_answer(request: Request[Any, Any, Any], *, table: str, region: str | None, first: dt.date | None,
+                          last: dt.date | None, lang: str | None) -> Response[str]:
     principal = require_principal(request)
     with reading(request.app.state.sessions) as session:
         found = stats.statistics(session, principal=principal, region_code=region, first=first, last=last,

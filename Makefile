@@ -61,7 +61,7 @@ bench: $(STAMP) ## Run every benchmark and print the measured ratios (see benchm
 	$(BIN)/python benchmarks/code_file.py --counts 1000000 10000000
 	$(BIN)/python -m benchmarks.storage --batches 100 --per-batch 1000000
 	$(BIN)/python -m benchmarks.verify_service --issued 100000000 --queried 1000000
-	$(BIN)/python -m benchmarks.rules_cost --issued 10000000 --queried 100000
+	$(BIN)/python -m benchmarks.rules_cost --issued 10000000 --queried 100000 --rounds 10
 	$(BIN)/python -m benchmarks.http --issued 100000000
 	$(BIN)/python -m benchmarks.epcis_hash
 	$(BIN)/python -m benchmarks.epcis_capture

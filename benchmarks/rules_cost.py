@@ -1,6 +1,6 @@
 """What the early-warning rules after each query-log write cost verification (issue: at most 5 %).
 
-Run: .venv/bin/python -m benchmarks.rules_cost [--issued 10000000 --queried 100000 --count 20000 --rounds 3]
+Run: .venv/bin/python -m benchmarks.rules_cost [--issued 10000000 --queried 100000 --count 20000 --rounds 10]
 [--databases sqlite postgresql]
 
 The network is ``verify_service``'s (``--issued`` codes activated, ``--queried`` of them queried
@@ -9,6 +9,7 @@ first checks of codes not queried yet, as consumers and shops mix them) twice th
 included: once as the service runs (the diversion signals and the early-warning rules after each
 write, ``alerts/rules.py``) and once with nothing after the write. The runs alternate (and which
 goes first), so a busy machine slows both alike; the ratio of the summed rates is printed. Asserts nothing.
+Runs of a few seconds scatter by several percent on a shared machine: take ten rounds or more.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--issued", type=int, default=10_000_000)
     parser.add_argument("--queried", type=int, default=100_000)
     parser.add_argument("--count", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--databases", nargs="+", default=list(DATABASES), choices=list(DATABASES))
     args = parser.parse_args()
     print(f"network: {args.issued:,} codes, {args.queried:,} queried before; {args.rounds} rounds of "

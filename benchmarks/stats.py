@@ -22,13 +22,13 @@ Each database gets:
 
 It prints the times and the ratios measured in the run; it asserts nothing about time.
 
-Measured on the development machine (2 cores shared with other work, load average 2 to 5),
-10^8 queries as 4,048,980 roll-up rows: the province's dashboard in 47 ms (last 30 days) and
-82 ms (a year) on SQLite, 128 ms and 193 ms on PostgreSQL; the job over a day of 200,000
-logged queries in 3.7 s on SQLite (54,700 queries/s) and 3.5 s on PostgreSQL (57,600/s); one
-day counted from the log took 18x the same day read from the roll-ups on SQLite. Before the
-scope's region was decided once for the dashboard's anchor and the day index held the region,
-PostgreSQL took 219 ms and 297 ms on the same machine (it read every region's rows of the span
+Measured on the development machine (2 cores, load average about 1), 10^8 queries as 4,048,980
+roll-up rows: the province's dashboard in 39 ms (last 30 days) and 70 ms (a year) on SQLite,
+58 ms and 106 ms on PostgreSQL; the job over a day of 200,000 logged queries in 2.7 s on SQLite
+(73,000 queries/s) and 1.7 s on PostgreSQL (115,000/s); one day counted from the log took 21x
+the same day read from the roll-ups on SQLite. With the machine loaded (load average 2 to 5)
+PostgreSQL took 128 ms and 193 ms; before the scope's region was decided once for the
+dashboard's anchor and the day index held the region, 219 ms and 297 ms on that loaded machine (it read every region's rows of the span
 by the day index, and sent the province's two hundred codes with every statement).
 """
 

@@ -178,6 +178,8 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", choices=sorted(DATABASES), default=list(DATABASES))
     parser.add_argument("--no-workers", action="store_true", help="skip the two-worker run")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk (make bench installs it) / 需要 wrk")
     results = {}
     for name in args.databases:
         with DATABASES[name]() as url, tempfile.TemporaryDirectory() as folder_name:

@@ -25,7 +25,7 @@ To = Annotated[dt.date | None, QueryParameter(name="to", description="Last day (
 TableName = Annotated[str, QueryParameter(max_length=40, description="The table / 统计表: "
                                           + ", ".join(stats.TABLE_NAMES))]
 Language = Annotated[str | None, QueryParameter(max_length=2, description="zh (default) or en / 表头语言")]
-Format = Annotated[str | None, QueryParameter(name="format", pattern="^(json|csv)$",
+Format = Annotated[str | None, QueryParameter(name="format", pattern="^(json|csv)$", max_length=4,
                                              description="json (default) or csv (one table, see table) / 格式")]
 Year = Annotated[int | None, QueryParameter(ge=FIRST_YEAR, le=LAST_YEAR, description="The year / 年度")]
 # Litestar drops a minimum of 0 from an optional field's schema (0 is falsy): it is stated again.

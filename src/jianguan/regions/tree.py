@@ -61,6 +61,12 @@ class RegionTree:
         self._children = {parent: tuple(nodes) for parent, nodes in children.items()}
         self._descendants: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
+        self._provinces: dict[str, str] = {}
+        for code in self._nodes:
+            top = self._nodes[code]
+            while top.parent_code is not None and top.parent_code in self._nodes:
+                top = self._nodes[top.parent_code]
+            self._provinces[code] = top.code
 
     @classmethod
     def load(cls, session: Session) -> RegionTree:
@@ -117,6 +123,10 @@ class RegionTree:
             chain.append(node)
             node = self.get(node.parent_code)
         return chain[::-1]
+
+    def province(self, code: str | None) -> str | None:
+        """The code of the province ``code`` lies in (itself for a province); None when unknown."""
+        return self._provinces.get(code) if code is not None else None
 
     def path(self, code: str) -> list[RegionNode]:
         """``code`` and the divisions above it, from the province down."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from jianguan.choices import LabelledChoice
 from jianguan.regions.tree import RegionTree
-from jianguan.timezone import LOCAL_ZONE
+from jianguan.timezone import local_minute
 from jianguan.verify.models import Channel
 
 
@@ -82,8 +82,7 @@ class Risk:
 FIRST_CHECK = Risk(RiskLevel.LOW, "这是此码的首次查询。", "This is the first check of this code.")
 
 
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(LOCAL_ZONE).isoformat(" ", "minutes")[:16]
+_when = local_minute
 
 
 def _gap(span: dt.timedelta) -> tuple[str, str]:
@@ -102,14 +101,6 @@ def _channel(value: str | None) -> dict[str, str] | None:
     return {"zh": channel.label_zh, "en": channel.label_en} if channel else None
 
 
-def _province(tree: RegionTree, code: str) -> str | None:
-    node = tree.get(code)
-    if node is None:
-        return None
-    path = tree.path(code)
-    return path[0].code
-
-
 def _far_pair(known: Sequence[Sighting], tree: RegionTree, rule: RiskRule) -> tuple[Sighting, Sighting] | None:
     """Two queries one after the other (in time, places known) in different provinces, less than
     ``far_hours`` apart. Any such pair of queries implies one among consecutive ones."""
@@ -118,7 +109,7 @@ def _far_pair(known: Sequence[Sighting], tree: RegionTree, rule: RiskRule) -> tu
         assert before.region_code is not None and after.region_code is not None
         if after.at - before.at >= window:
             continue
-        one, other = _province(tree, before.region_code), _province(tree, after.region_code)
+        one, other = tree.province(before.region_code), tree.province(after.region_code)
         if one is not None and other is not None and one != other:
             return before, after
     return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jianguan.choices import LabelledChoice
-from jianguan.timezone import LOCAL_ZONE
+from jianguan.timezone import local_minute
 
 
 class Verdict(LabelledChoice):
@@ -89,9 +89,7 @@ GTIN_MISMATCH = Decision(
 
 def _when(value: dt.datetime | None) -> str:
     """``2026-11-30 13:41``, Beijing time."""
-    if value is None:
-        return ""
-    return value.astimezone(LOCAL_ZONE).isoformat(" ", "minutes")[:16]
+    return local_minute(value) if value is not None else ""
 
 
 def malformed(reason_zh: str, reason_en: str) -> Decision:

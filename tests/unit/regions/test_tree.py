@@ -39,6 +39,7 @@ def test_descendants_and_contains_agree_with_the_paths(tree: RegionTree) -> None
         path = tree.path(node.code)
         assert path[-1] == node and path[0].level is RegionLevel.PROVINCE
         assert [n.code for n in tree.ancestors(node.code)] == [n.code for n in path[:-1]]
+        assert tree.province(node.code) == path[0].code
         for other in tree:
             holds = other.code in tree.descendants(node.code)
             assert holds == tree.contains(node.code, other.code)
@@ -57,6 +58,7 @@ def test_roll_up_adds_every_count_to_each_division_above_it(tree: RegionTree, da
 
 def test_unknown_and_malformed_codes() -> None:
     tree = RegionTree([RegionNode("110000", "北京市", RegionLevel.PROVINCE, "直辖市", None)])
+    assert tree.province("120000") is None and tree.province(None) is None
     with pytest.raises(NotFound):
         tree.require("120000")
     with pytest.raises(ValidationFailed):

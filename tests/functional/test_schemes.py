@@ -274,3 +274,24 @@ def test_registered_codes_are_captured_traced_received_and_looked_up(sessions) -
     with transaction(sessions) as session:
         receipts.receive(session, actor=ACTOR, principal=chain.principal("distributor"),
                          codes=[f"(01){gtin14}(21)5", drugs[0]])
+
+
+def test_drug_codes_are_read_from_an_xlsx_file(sessions, gs1) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    codes = drug_codes(2)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["药品电子监管码"])
+    for code in codes:
+        sheet.append([code])
+    data = io.BytesIO()
+    book.save(data)
+    assert import_drugs(sessions, gs1, data.getvalue()).quantity == 2
+    verifier = Verifier(sessions, hash_key=b"k" * 32)
+    try:
+        assert verifier.verify(codes[0], WEB).verdict.value == "genuine"
+    finally:
+        verifier.close()

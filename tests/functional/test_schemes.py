@@ -295,3 +295,29 @@ def test_drug_codes_are_read_from_an_xlsx_file(sessions, gs1) -> None:
         assert verifier.verify(codes[0], WEB).verdict.value == "genuine"
     finally:
         verifier.close()
+
+
+def test_a_registered_code_checked_in_three_counties_is_alerted_as_a_clone(sessions, gs1) -> None:
+    from jianguan.alerts.models import Alert
+
+    register(sessions, gs1, ranges=[(1, 10)])
+    verifier = Verifier(sessions, hash_key=b"k" * 32)
+    verifier.recorder.start()
+    try:
+        for county in ("130102", "130104", "130111"):
+            verifier.verify(f"(01){gs1['gtin']}(21)3", QueryContext(Channel.WEB, region_code=county, source=county))
+    finally:
+        verifier.close()
+    with reading(sessions) as session:
+        subjects = list(session.scalars(select(Alert.subject)))
+    assert f"(01){gs1['gtin']}(21)3" in subjects
+
+
+def test_a_registration_has_its_batch_page_and_no_code_file(live: LiveServer) -> None:
+    client = live.login("zhenwei")
+    registration = client.get("/api/v1/schemes/registrations").json()[0]
+    page = client.get(f"/codes/batches/{registration['batch_id']}")
+    assert page.status_code == 200, page.text[:2000]
+    assert "珍味特级酱油" in page.text and "ZW-JY-2026-1020" in page.text  # activated at registration
+    refused = client.get(f"/api/v1/batches/{registration['batch_id']}/file")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "registered_batch"

@@ -17,6 +17,7 @@ from jianguan.receipts import models as receipts  # noqa: F401
 from jianguan.regions import models as regions  # noqa: F401
 from jianguan.reports import models as reports  # noqa: F401
 from jianguan.rosters import models as rosters  # noqa: F401
+from jianguan.schemes import models as schemes  # noqa: F401
 from jianguan.stats import models as stats  # noqa: F401
 from jianguan.storage.base import Base
 from jianguan.terminals import models as terminals  # noqa: F401

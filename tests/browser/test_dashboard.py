@@ -42,7 +42,7 @@ def counted(live: LiveServer) -> dict[str, int]:
         for batch, region in session.execute(
                 select(CodeBatch, Enterprise.region_code).join(Enterprise, Enterprise.id == CodeBatch.enterprise_id)
                 .join(Product, Product.id == CodeBatch.product_id).join(Category, Category.id == Product.category_id)
-                .where(Category.agency == AGENCY)):
+                .where(Category.agency == AGENCY, CodeBatch.generation > 0)):  # registered codes: not issued
             if local_date(batch.issued_at) >= first:
                 issued[COUNTY] += batch.quantity if region == COUNTY else 0
                 issued[CITY] += batch.quantity if region.startswith(CITY[:4]) else 0

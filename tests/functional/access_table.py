@@ -395,6 +395,13 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/report-recipients": Scoped("", IN_CHANGAN | {"hebei.agri"}, acts=True),
     "POST /manage/reports/recipients": Scoped("", IN_CHANGAN | {"hebei.agri"}, acts=True),
     # industry rosters: the demo's compound-fertiliser makers of 栾城区 (fertiliser: agriculture)
+    # codes of other schemes: 珍味's GS1 serials of its soy sauce (康泰's drug codes are listed too, unchecked)
+    "GET /api/v1/schemes/registrations": Listing({"珍味特级酱油": ZHENWEI}),
+    "POST /api/v1/products/{product_id:int}/schemes/gs1": Scoped("product_id", ZHENWEI_OWN, acts=True),
+    "POST /api/v1/products/{product_id:int}/schemes/drug-codes": Scoped("product_id", ZHENWEI_OWN, acts=True),
+    "GET /schemes": Listing({"珍味特级酱油": frozenset({"zhenwei", "zhenwei-key"})}),
+    "POST /schemes/gs1": Scoped("", ZHENWEI_OWN, acts=True),
+    "POST /schemes/drug-codes": Scoped("", ZHENWEI_OWN, acts=True),
     "GET /api/v1/rosters": ROSTER_LIST,
     "POST /api/v1/rosters": Unscoped("a regulator imports only for its region and agency (a region or category "
                                      "outside it is 404, tested in test_rosters)"),

@@ -193,13 +193,20 @@ def call(client: httpx.Client, route: Route, ids: dict[str, Any]) -> httpx.Respo
     url = route.url(ids)
     if route.method == "GET":
         return client.get(url)
+    if route.path in UPLOADS:
+        return client.request(route.method, url, data=BODIES.get(route.path, {}), files=UPLOADS[route.path])
     if route.is_api:
         return client.request(route.method, url, json=BODIES.get(route.path, {}))
     return client.request(route.method, url, data=BODIES.get(route.path, {"name": "x"}))
 
 
 # Plausible bodies, so that a call reaches the scope check instead of stopping at validation.
+UPLOADS: dict[str, dict[str, Any]] = {  # API routes that take a file (multipart/form-data)
+    "/api/v1/products/{product_id:int}/schemes/drug-codes": {"file": ("codes.csv", b"81000000000000000001\n")},
+    "/schemes/drug-codes": {"file": ("codes.csv", b"81000000000000000001\n")},
+}
 BODIES: dict[str, dict[str, Any]] = {
+    "/api/v1/products/{product_id:int}/schemes/gs1": {"gtin": "06901234000030", "ranges": [{"first": 1, "last": 2}]},
     "/api/v1/enterprises/{enterprise_id:int}": {"contact_name": "冒名者"},
     "/api/v1/enterprises/{enterprise_id:int}/qualifications": {
         "kind": "production_licence", "number": "XK-1", "valid_from": "2020-01-01"},
@@ -368,6 +375,8 @@ def matrix_body(route: Route, ids: dict[str, Any], container: str, contents: lis
     made = {
         "/api/v1/code-requests": {"product_id": ids["product_id"], "quantity": 10},
         "/codes/requests": {"product_id": str(ids["product_id"]), "quantity": "10", "packaging_level": "item"},
+        "/schemes/gs1": {"product_id": str(ids["product_id"]), "first": "1", "last": "2"},
+        "/schemes/drug-codes": {"product_id": str(ids["product_id"])},
         "/api/v1/packings": {"container": container, "contents": contents},
         "/api/v1/packings/unpack": {"container": container, "contents": contents},
         "/codes/batches/{batch_id:int}/packings": {"container": container, "contents": "\n".join(contents)},
@@ -393,6 +402,8 @@ def matrix_body(route: Route, ids: dict[str, Any], container: str, contents: lis
 def matrix_call(client: httpx.Client, route: Route, url: str, body: dict[str, Any]) -> httpx.Response:
     if route.method == "GET":
         return client.get(url)
+    if route.path in UPLOADS:
+        return client.request(route.method, url, data=body, files=UPLOADS[route.path])
     if route.is_api:
         return client.request(route.method, url, json=body)
     return client.request(route.method, url, data=body)

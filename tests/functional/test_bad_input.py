@@ -19,7 +19,14 @@ from jianguan.config import Settings
 from jianguan.storage import make_engine, reading, session_factory
 from jianguan.verify.models import Query
 from jianguan.web.app import create_app
-from tests.functional.test_access_matrix import ALL_ROUTES, PARAM, Route, audit_actions_since, audit_count
+from tests.functional.test_access_matrix import (
+    ALL_ROUTES,
+    PARAM,
+    UPLOADS,
+    Route,
+    audit_actions_since,
+    audit_count,
+)
 from tests.live import LiveServer
 
 HUGE = (2**63, 10**30, 2**31)  # past SQLite's and PostgreSQL's BIGINT, and past an INTEGER id
@@ -53,6 +60,8 @@ def clients(live: LiveServer) -> Iterator[dict[str, httpx.Client]]:
 def send(client: httpx.Client, route: Route, url: str, **kwargs: Any) -> httpx.Response:
     if route.method == "GET":
         return client.get(url)
+    if route.path in UPLOADS and not kwargs:  # a route that takes a file: a file, so the path is what is wrong
+        return client.request(route.method, url, files=UPLOADS[route.path])
     if route.is_api:
         return client.request(route.method, url, **({"json": {}} | kwargs))
     return client.request(route.method, url, data={"name": "x"})

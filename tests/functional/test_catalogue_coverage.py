@@ -81,7 +81,8 @@ def direct(db: sessionmaker[Session], *, region: str | None, agency: Agency | No
                     row["enterprises"].add(enterprise.id)
                 for activation in session.scalars(
                         select(Activation).join(CodeBatch, CodeBatch.id == Activation.batch_id)
-                        .where(CodeBatch.product_id == product.id, Activation.withdrawn_at.is_(None))):
+                        .where(CodeBatch.product_id == product.id, Activation.withdrawn_at.is_(None),
+                               CodeBatch.generation > 0)):  # registered codes of other schemes: not ours
                     day = local_day(activation.activated_at)
                     quantity = activation.serial_end - activation.serial_start
                     if day <= last:

@@ -41,7 +41,8 @@ def test_the_upgrade_fills_the_product_rollup_and_the_downgrade_keeps_the_produc
                            in _rows(engine, "SELECT day, product_id, issued, activated FROM stats_product_days"))
     assert rolled_by_job  # the seed rolls its days up
     products = _rows(engine, "SELECT id, name FROM products ORDER BY id")
-    batches = _rows(engine, "SELECT id FROM code_batches ORDER BY id")
+    # Registered codes of other schemes (generation 0) are forgotten by the downgrade of 0025.
+    batches = _rows(engine, "SELECT id FROM code_batches WHERE generation > 0 ORDER BY id")
     packaging = _rows(engine, "SELECT * FROM product_packaging ORDER BY id")
     config = migrate.alembic_config(engine)
     command.downgrade(config, "0021")

@@ -155,6 +155,10 @@ def _product_of(session: Session, generation: int, serial: int) -> tuple[int | N
 def _code_text(session: Session, generation: int, serial: int) -> str:
     from jianguan.codes.codec import encode_serial
     from jianguan.codes.keyring import keyring
+    from jianguan.schemes.services import REGISTERED, code_of
+    if generation == REGISTERED:  # a registered code of another scheme, as it is written
+        registered = code_of(session.connection(), serial)
+        return registered.text if registered else f"{generation}:{serial}"
     try:
         return encode_serial(keyring(session)[generation], serial)
     except Exception:  # a generation without its key: name the code by its numbers

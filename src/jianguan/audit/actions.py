@@ -109,6 +109,8 @@ class AuditAction(LabelledChoice):
     REPORTS_EMAIL_FAILED = "reports:email:failed", "信息通报邮件发送失败", "monthly report e-mail failed"
     ROSTERS_ROSTER_IMPORTED = "rosters:roster:imported", "导入行业名录", "industry roster imported"
     ROSTERS_ROSTER_DELETED = "rosters:roster:deleted", "删除行业名录", "industry roster deleted"
+    SCHEMES_SERIALS_REGISTERED = "schemes:serials:registered", "注册 GS1 序列号", "GS1 serials registered"
+    SCHEMES_DRUG_CODES_IMPORTED = "schemes:drug_codes:imported", "导入药品电子监管码", "drug codes imported"
     STATS_ROLLUP_RUN = "stats:rollup:run", "重算统计汇总", "statistics rolled up"
     STATS_TARGET_SET = "stats:target:set", "设定考核目标", "targets set"
 

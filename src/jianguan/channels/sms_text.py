@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jianguan.codes.codec import CODE_LENGTH, damm_digit
+from jianguan.schemes.parsing import foreign_code
 from jianguan.timezone import LOCAL_ZONE
 from jianguan.verify.risk import RiskLevel
 from jianguan.verify.services import Answer
@@ -161,12 +162,28 @@ def compose_reply(answer: Answer) -> str:
     return reply
 
 
+# A serial is up to 20 characters of GS1's set 82 (brackets left out: they would run into text after it).
+_GS1_FORMS = re.compile(r"\(01\)[0-9]{14}\(21\)[!%&'*+,\-./0-9:;<=>?A-Z_a-z]{1,20}"
+                        r"|[!-~]*/01/[0-9]{14}/21/[!%&'*+,\-.0-9:;<=>A-Z_a-z]{1,60}")
+
+
+def _gs1_text(text: str) -> str | None:
+    """A GS1 code in a message (``(01)…(21)…`` or a Digital Link URI), as written, or None."""
+    if not isinstance(text, str):
+        return None
+    found = _GS1_FORMS.search(text[:MAX_SCANNED])
+    return found.group(0) if found is not None and foreign_code(found.group(0)) is not None else None
+
+
 def reply_to_text(text: str, verify: Callable[[str], Answer]) -> tuple[str, Answer | None]:
     """The reply to a message: the help text if it holds nothing code-like, else the verdict.
 
     ``verify`` is called with the candidate code and returns the ``Answer``.
     """
     candidate = extract_code(text)
+    gs1 = _gs1_text(text)
+    if gs1 is not None:  # a GS1 code (of a registered scheme) copied from a label or a link: sent whole
+        candidate = gs1
     if candidate is None:
         return HELP_REPLY, None
     answer = verify(candidate)

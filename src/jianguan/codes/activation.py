@@ -215,7 +215,7 @@ def activate(
                       "offset_to": activation.serial_end - batch.serial_start, "lot": data.lot,
                       "production_date": data.production_date, "expiry_date": data.expiry_date,
                       "inspection_record": data.inspection_record})
-    if created:
+    if created and batch.generation > 0:  # registered codes of another scheme (0) are no enrolment step
         mark_stage_reached(session, actor=actor, enterprise_id=batch.enterprise_id, stage=EnrolmentStage.ACTIVATED)
     return created
 

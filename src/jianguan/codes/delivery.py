@@ -77,7 +77,11 @@ def export_code_file(session: Session, *, actor: Actor, batch_id: int) -> CodeFi
 
 
 def plan_code_file(session: Session, *, batch: CodeBatch) -> CodeFilePlan:
-    """What streaming the batch's code file needs: its key, range, manifest fields and signer."""
+    """What streaming the batch's code file needs: its key, range, manifest fields and signer. A
+    registration of codes of another scheme (generation 0) has no file: the enterprise has its codes."""
+    if batch.generation == 0:
+        raise ValidationFailed("Registered codes of another scheme have no code file.",
+                               "注册的其他编码体系的码没有监管码文件。", code="registered_batch")
     product = session.get(Product, batch.product_id)
     enterprise = session.get(Enterprise, batch.enterprise_id)
     assert product is not None and enterprise is not None

@@ -62,10 +62,12 @@ def month_start(now: dt.datetime) -> dt.datetime:
 
 
 def issued_this_month(session: Session, enterprise_id: int, now: dt.datetime | None = None) -> int:
-    """Codes issued to the enterprise since the first of this month (Beijing time)."""
+    """Codes issued to the enterprise since the first of this month (Beijing time); codes it
+    registered of another scheme (generation 0) are no issue and count for nothing."""
     since = month_start(now or utcnow())
     return int(session.scalar(select(func.coalesce(func.sum(CodeBatch.quantity), 0))
-                              .where(CodeBatch.enterprise_id == enterprise_id, CodeBatch.issued_at >= since)) or 0)
+                              .where(CodeBatch.enterprise_id == enterprise_id, CodeBatch.issued_at >= since,
+                                     CodeBatch.generation > 0)) or 0)
 
 
 def request_codes(

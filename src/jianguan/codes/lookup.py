@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
-from jianguan.codes.codec import decode_code, encode_serial, issue_codes, parse_code
+from jianguan.codes.codec import format_grouped, issue_codes
 from jianguan.codes.keyring import keyring
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
 from jianguan.enterprises.models import Enterprise, Product
@@ -66,11 +66,16 @@ def find_batch(session: Session, generation: int, serial: int) -> CodeBatch | No
 def code_status(session: Session, *, code: str) -> dict[str, Any]:
     """What the network knows of a code: issued or not, batch, enterprise, product, printing,
     activation, packing and its queries (stored counts: the last 0.05 s of queries may still be
-    on their way from the servers). Raises MalformedCode for input that is not a well-formed code."""
+    on their way from the servers). A registered code of another scheme is told as ours are, with
+    ``scheme``. Raises MalformedCode for input that is neither."""
+    from jianguan.schemes.services import REGISTERED, code_text, locate_code  # schemes build on codes
+
     ring = keyring(session)
-    parsed = parse_code(code, ring)
-    generation, serial = decode_code(ring, parsed.code)
-    answer: dict[str, Any] = {"code": parsed.code, "grouped": parsed.grouped, "generation": generation}
+    text, generation, serial = locate_code(session, ring, code)
+    answer: dict[str, Any] = {"code": text, "grouped": format_grouped(text) if generation else text,
+                              "generation": generation}
+    if generation == REGISTERED:
+        answer["scheme"] = {"registered": True, "issued": False}
     batch = find_batch(session, generation, serial)
     if batch is None:
         return {**answer, "issued": False}
@@ -91,7 +96,7 @@ def code_status(session: Session, *, code: str) -> dict[str, Any]:
         "product": {"id": product.id, "name": product.name, "specification": product.specification},
         "spoiled": spoiled,
         "activation": None,
-        "container": encode_serial(ring[packed[0]], packed[1]) if packed else None,
+        "container": code_text(session.connection(), ring, *packed[:2]) if packed else None,
         "queries": {"count": queried.count if queried else 0,
                     "first_at": queried.first_at.isoformat() if queried else None,
                     "last_at": queried.last_at.isoformat() if queried else None,
@@ -117,6 +122,10 @@ def batch_codes(session: Session, *, principal: Principal, batch_id: int, offset
     limit = max(0, min(limit, 10_000, batch.quantity - offset))
     if offset < 0 or limit == 0:
         return []
+    if batch.generation == 0:  # a registration of codes of another scheme: as the scheme writes them
+        from jianguan.schemes.services import texts_of  # schemes build on codes
+
+        return texts_of(session.connection(), batch.serial_start + offset, batch.serial_start + offset + limit)
     serials = np.arange(batch.serial_start + offset, batch.serial_start + offset + limit, dtype=np.uint64)
     return [value.decode() for value in issue_codes(keyring(session)[batch.generation], serials)]
 

@@ -82,7 +82,12 @@ class CodeRequest(Base):
 
 class CodeBatch(Base):
     """One issued range of serials: the codes of one request, printed by one printer (or the
-    enterprise itself when ``printer_id`` is None)."""
+    enterprise itself when ``printer_id`` is None).
+
+    A batch of generation 0 is no issue but a registration of codes of another scheme the
+    enterprise already prints (``schemes/``): it has no request and no key, and its serials
+    number the registered codes (``schemes.models``).
+    """
 
     __tablename__ = "code_batches"
     __table_args__ = (
@@ -91,11 +96,11 @@ class CodeBatch(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("code_requests.id"), unique=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("code_requests.id"), unique=True)  # None: registered
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     packaging_level: Mapped[str] = mapped_column(String(16))
-    generation: Mapped[int] = mapped_column(ForeignKey("code_keys.generation"))
+    generation: Mapped[int]  # 1-9: a key's (code_keys); 0: registered codes of another scheme
     serial_start: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(BigInteger)
     printer_id: Mapped[int | None] = mapped_column(ForeignKey("printers.id"), index=True, default=None)

@@ -47,7 +47,9 @@ def main() -> None:
     if samples:
         print("\nSample codes / 样例监管码:")
         for state, code in samples:
-            print(f"  {state:<16} {base}/v/{code}")
+            # A registered GS1 code comes as its Digital Link URI on the network's address: shown on this one.
+            link = f"{base}/01/{code.split('/01/', 1)[1]}" if "://" in code and "/01/" in code else f"{base}/v/{code}"
+            print(f"  {state:<16} {link}")
     print("\n(also saved in var/demo-logins.txt)\n", flush=True)
 
 

@@ -51,6 +51,9 @@ from jianguan.merchants.services import register_merchant
 from jianguan.printers.services import register_printer
 from jianguan.promotions import services as promotions
 from jianguan.promotions.models import PromotionKind
+from jianguan.schemes import services as schemes
+from jianguan.schemes.models import Scheme, SchemeRegistration, SchemeValue
+from jianguan.schemes.parsing import ForeignCode
 from jianguan.stats.rollup import rollup
 from jianguan.storage import reading, transaction
 from jianguan.storage.base import utcnow
@@ -336,6 +339,7 @@ def _create(session: Session, settings: Settings) -> None:
             create_api_key(session, actor=actor, name=f"{demo.name} 企业系统", role=Role.MANUFACTURER,
                            enterprise_id=enterprises[demo.key])
     _batches(session, actor=actor, enterprises=enterprises, printer_id=printer.id)
+    _registrations(session, actor=actor, enterprises=enterprises)
     supply_chain(session, actor=actor, enterprises=enterprises,
                  merchants={"nongzi": distributor.id, "luancheng": farm_shop.id, "beiguo": supermarket.id})
     _watch(session, settings=settings, enterprises=enterprises)
@@ -445,6 +449,51 @@ def _batches(session: Session, *, actor: Actor, enterprises: dict[str, int], pri
                    data=activations.ProductionData("HF240301", dt.date(2024, 3, 1), dt.date(2025, 3, 1), "出厂检验合格 HF240301"))
 
 
+DEMO_GS1_RANGE = (100001, 101000)  # serials 珍味 already prints on its soy sauce (GS1 DataMatrix)
+DEMO_DRUG_CODES = [f"8{6901234000078 % 10**12:012d}{n:07d}" for n in range(1, 21)]  # 康泰's existing codes
+
+
+def _registrations(session: Session, *, actor: Actor, enterprises: dict[str, int]) -> None:
+    """Codes of other schemes the demo enterprises already print, registered here: 珍味's GS1 serials
+    of its soy sauce (activated), 康泰's drug supervision codes (activated)."""
+    def staff(key: str) -> Principal:
+        return Principal(kind="user", id=0, name=f"demo-{key}", role=Role.MANUFACTURER,
+                         enterprise_id=enterprises[key])
+
+    def product(key: str, name: str) -> Product:
+        found = session.scalars(select(Product).where(Product.enterprise_id == enterprises[key],
+                                                      Product.name == name)).one()
+        return found
+
+    sauce = product("zhenwei", "珍味特级酱油")
+    schemes.register_gs1(session, actor=actor, principal=staff("zhenwei"), product_id=sauce.id,
+                         gtin=sauce.gtin or "", ranges=[DEMO_GS1_RANGE],
+                         production=activations.ProductionData("ZW-JY-2026-1020", dt.date(2026, 10, 20),
+                                                               dt.date(2028, 4, 20), "出厂检验合格"))
+    granules = product("kangtai", "康泰板蓝根颗粒")
+    schemes.import_drug_codes(session, actor=actor, principal=staff("kangtai"), product_id=granules.id,
+                              file_name="康泰药品电子监管码.csv",
+                              data=("药品电子监管码\n" + "\n".join(DEMO_DRUG_CODES) + "\n").encode(),
+                              production=activations.ProductionData("KT261008", dt.date(2026, 10, 8),
+                                                                    dt.date(2028, 10, 7), "出厂检验合格"))
+
+
+def _scheme_samples(session: Session, settings: Settings) -> list[str]:
+    """A registered GS1 code as its Digital Link URI, and a registered drug code (``sample gs1 URI``,
+    ``sample drug CODE``)."""
+    lines: list[str] = []
+    for registration in session.scalars(select(SchemeRegistration).order_by(SchemeRegistration.batch_id)):
+        if registration.serial_first is not None and not any(line.startswith("sample gs1") for line in lines):
+            code = ForeignCode(Scheme.GS1, str(registration.serial_first + 7), registration.gtin)
+            lines.append(f"sample gs1 {code.digital_link(settings.public_base_url)}")
+        if registration.scheme == Scheme.DRUG and not any(line.startswith("sample drug") for line in lines):
+            value = session.scalars(select(SchemeValue.value).where(SchemeValue.batch_id == registration.batch_id)
+                                    .order_by(SchemeValue.offset).offset(3).limit(1)).first()
+            if value is not None:
+                lines.append(f"sample drug {value}")
+    return lines
+
+
 def _samples(session: Session) -> list[str]:
     """One code of each state the demo batches are in, as ``sample STATE CODE`` lines."""
     if session.scalar(select(func.count()).select_from(CodeBatch)) == 0:
@@ -454,7 +503,7 @@ def _samples(session: Session) -> list[str]:
     def code(generation: int, serial: int) -> str:
         return encode_serial(ring[generation], serial)
 
-    batches = session.scalars(select(CodeBatch).order_by(CodeBatch.id)).all()
+    batches = session.scalars(select(CodeBatch).where(CodeBatch.generation > 0).order_by(CodeBatch.id)).all()
     lines = []
     issued = next((b for b in batches if b.printed_at is None), None)
     if issued is not None:
@@ -493,6 +542,8 @@ def _verdict_samples(session: Session, keyring: Any, code: Any, state_lines: lis
                                       .order_by(Activation.id)):
         batch = session.get(CodeBatch, activation.batch_id)
         assert batch is not None
+        if batch.generation == 0:  # registered codes of another scheme: their own samples
+            continue
         out_of_date = activation.expiry_date is not None and activation.expiry_date < day
         for serial in range(activation.serial_start, min(activation.serial_end, activation.serial_start + 500)):
             key = (batch.generation, serial)
@@ -540,4 +591,5 @@ def _lines(session: Session, settings: Settings) -> list[str]:
         prefix, key = derive_key(_demo_key_seed(settings, name))
         if prefix in active:
             lines.append(f"apikey {role} {key}")
-    return lines + case_lines(session, settings) + application_lines(session, settings) + _samples(session)
+    return (lines + case_lines(session, settings) + application_lines(session, settings) + _samples(session)
+            + _scheme_samples(session, settings))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jianguan.codes.codec import Keyring, MalformedCode, decode_parsed, encode_serial, parse_code
+from jianguan.codes.codec import Keyring, MalformedCode
 from jianguan.codes.keyring import keyring
 from jianguan.codes.lookup import find_batch
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
@@ -25,6 +25,7 @@ from jianguan.enterprises.models import Enterprise, PackagingLevel, Product
 from jianguan.errors import ValidationFailed
 from jianguan.recalls.models import Recall, RecallRange, RecallStatus
 from jianguan.receipts.models import CheckResult
+from jianguan.schemes.services import code_text, locate_code
 from jianguan.trace.models import FINAL, PartyKind, Position, Whereabouts
 from jianguan.trace.services import packed_in
 
@@ -122,7 +123,7 @@ class Checker:
 
     def check_one(self, generation: int, serial: int, container: str | None = None) -> CheckedCode:
         """What is known of the code ``(generation, serial)`` (its key generation is in the ring)."""
-        code = encode_serial(self.ring[generation], serial)
+        code = code_text(self.session.connection(), self.ring, generation, serial)
         batch = find_batch(self.session, generation, serial)
         if batch is None:
             return CheckedCode(code, CheckResult.UNKNOWN, container)
@@ -146,9 +147,11 @@ class Checker:
         return checked
 
     def locate(self, raw: str) -> tuple[int, int]:
-        """``(generation, serial)`` of a code as scanned; MalformedCode naming the text otherwise."""
+        """``(generation, serial)`` of a code as scanned (ours, or a registered code of another scheme:
+        generation 0); MalformedCode naming the text otherwise."""
         try:
-            return decode_parsed(self.ring, parse_code(raw, self.ring))
+            _text, generation, serial = locate_code(self.session, self.ring, raw)
+            return generation, serial
         except MalformedCode as error:
             shown = raw.strip()[:40]
             raise MalformedCode(error.reason, f"{shown}: {error.message}", f"{shown}：{error.message_zh}",
@@ -157,7 +160,7 @@ class Checker:
     def canonical(self, raw: str) -> str:
         """The 20 digits of a code as scanned; MalformedCode naming the text otherwise."""
         generation, serial = self.locate(raw)
-        return encode_serial(self.ring[generation], serial)
+        return code_text(self.session.connection(), self.ring, generation, serial)
 
     def check(self, raws: Sequence[str]) -> list[CheckedCode]:
         """Every scanned code, and what each container holds after it; the same code once."""

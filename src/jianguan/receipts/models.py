@@ -53,8 +53,9 @@ class ReceiptLine(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
-    code: Mapped[str] = mapped_column(String(20))
-    container: Mapped[str | None] = mapped_column(String(20), default=None)
+    # 20 digits, or a registered GS1 code as ``(01){gtin}(21){serial}`` (at most 42 characters)
+    code: Mapped[str] = mapped_column(String(42))
+    container: Mapped[str | None] = mapped_column(String(42), default=None)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("code_batches.id"), default=None)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True, default=None)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), default=None)

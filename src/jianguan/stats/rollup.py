@@ -12,6 +12,10 @@ Without ``since`` the job starts at the last day it rolled (that day may have be
 at the first day any source has a row; ``until`` defaults to today (Beijing), whose rows are
 partial until the next run. Given neither, a run recomputes at most 31 days, so a network with
 years of log not yet rolled up catches up a month a run.
+
+Codes an enterprise registered of another scheme (batches of generation 0, ``schemes/``) were
+not issued by the network: they count in no issued, activated or first-queried figure. Their
+queries count as every query does.
 """
 
 from __future__ import annotations
@@ -173,7 +177,8 @@ def _code_rows(session: Session, start: dt.datetime, end: dt.datetime,
     issued = (select(Enterprise.region_code, Product.category_id, func.sum(CodeBatch.quantity))
               .join(Enterprise, Enterprise.id == CodeBatch.enterprise_id)
               .join(Product, Product.id == CodeBatch.product_id)
-              .where(CodeBatch.issued_at >= start, CodeBatch.issued_at < end)
+              .where(CodeBatch.issued_at >= start, CodeBatch.issued_at < end,
+                     CodeBatch.generation > 0)  # registered codes (generation 0) were not issued here
               .group_by(Enterprise.region_code, Product.category_id))
     for region, category, quantity in session.execute(issued):
         yield region, (category,), {"issued": int(quantity or 0), "activated": 0, "first_queried": 0}
@@ -183,7 +188,7 @@ def _code_rows(session: Session, start: dt.datetime, end: dt.datetime,
                  .join(Enterprise, Enterprise.id == CodeBatch.enterprise_id)
                  .join(Product, Product.id == CodeBatch.product_id)
                  .where(Activation.activated_at >= start, Activation.activated_at < end,
-                        Activation.withdrawn_at.is_(None))
+                        Activation.withdrawn_at.is_(None), CodeBatch.generation > 0)
                  .group_by(Enterprise.region_code, Product.category_id))
     for region, category, quantity in session.execute(activated):
         yield region, (category,), {"issued": 0, "activated": int(quantity or 0), "first_queried": 0}
@@ -194,7 +199,7 @@ def _code_rows(session: Session, start: dt.datetime, end: dt.datetime,
             select(Query.generation, Query.serial, func.count())
             .where(Query.at >= start, Query.at < end, Query.verdict == Verdict.GENUINE.value)
             .group_by(Query.generation, Query.serial)):
-        found = batches.locate(generation, serial)
+        found = batches.locate(generation, serial) if generation else None  # not registered codes (0)
         if found is not None:
             first_checks[(found[1], found[0])] += count
     for (region, category), count in first_checks.items():
@@ -206,14 +211,15 @@ def _product_rows(session: Session, start: dt.datetime, end: dt.datetime) -> lis
     counted, as in ``_code_rows``)."""
     figures: dict[int, dict[str, int]] = {}
     issued = (select(CodeBatch.product_id, func.sum(CodeBatch.quantity))
-              .where(CodeBatch.issued_at >= start, CodeBatch.issued_at < end)
+              .where(CodeBatch.issued_at >= start, CodeBatch.issued_at < end,
+                     CodeBatch.generation > 0)  # registered codes (generation 0) were not issued here
               .group_by(CodeBatch.product_id))
     for product, quantity in session.execute(issued):
         figures.setdefault(product, {"issued": 0, "activated": 0})["issued"] += int(quantity or 0)
     activated = (select(CodeBatch.product_id, func.sum(Activation.serial_end - Activation.serial_start))
                  .join(CodeBatch, CodeBatch.id == Activation.batch_id)
                  .where(Activation.activated_at >= start, Activation.activated_at < end,
-                        Activation.withdrawn_at.is_(None))
+                        Activation.withdrawn_at.is_(None), CodeBatch.generation > 0)
                  .group_by(CodeBatch.product_id))
     for product, quantity in session.execute(activated):
         figures.setdefault(product, {"issued": 0, "activated": 0})["activated"] += int(quantity or 0)

@@ -31,6 +31,7 @@ from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import Enterprise, PackagingLevel
 from jianguan.errors import DomainError, PermissionDenied
 from jianguan.merchants.models import Merchant
+from jianguan.schemes.services import REGISTERED, code_text
 from jianguan.trace.epcis import parse_document
 from jianguan.trace.epcis_model import EPCISError, EPCISEvent, EPCISRefused
 from jianguan.trace.models import Capture, DiversionKind, Event, PartyKind
@@ -275,6 +276,8 @@ class _Capture:
     # --- applying -------------------------------------------------------------------------
 
     def _code(self, batch: Batch, serial: int) -> str:
+        if batch.generation == REGISTERED:  # a registered code of another scheme, as it is written
+            return code_text(self.session.connection(), self.codes.ring, batch.generation, serial)
         return encode_serial(self.codes.ring[batch.generation], serial)
 
     def _contents_index(self) -> dict[tuple[int, int], list[tuple[int, int, int]]]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from jianguan.trace.gs1_uri import canonical_identifier
+from jianguan.trace.gs1_uri import DIGITAL_LINK, canonical_identifier
 
 CODE_URN = "urn:jianguan:code:"
 PARTY_URN = "urn:jianguan:party:"
@@ -88,7 +89,10 @@ def name_party(uri: str) -> PartyName | None:
 
 
 def code_uri(code: str) -> str:
-    """How the network writes a code in the events it answers with."""
+    """How the network writes a code in the events it answers with: ours (and a registered drug
+    code) as ``urn:jianguan:code:…``, a registered GS1 code (``(01)…(21)…``) as its Digital Link URI."""
+    if code.startswith("(01)") and code[18:22] == "(21)":
+        return f"{DIGITAL_LINK}/01/{code[4:18]}/21/{quote(code[22:], safe='')}"
     return CODE_URN + code
 
 

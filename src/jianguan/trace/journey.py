@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from jianguan.accounts.models import Role
 from jianguan.accounts.principal import Principal
-from jianguan.codes.codec import decode_parsed, encode_serial, format_grouped, parse_code
+from jianguan.codes.codec import format_grouped
 from jianguan.codes.keyring import keyring
 from jianguan.codes.lookup import find_batch
 from jianguan.codes.models import Activation, CodeBatch, SpoiledCode
@@ -130,15 +130,15 @@ class _Names:
 
 
 def _locate(session: Session, principal: Principal, raw: str) -> tuple[str, int, int, CodeBatch]:
-    ring = keyring(session)
-    parsed = parse_code(raw, ring)
-    generation, serial = decode_parsed(ring, parsed)
+    from jianguan.schemes.services import locate_code  # schemes build on codes and trace
+
+    text, generation, serial = locate_code(session, keyring(session), raw)  # ours, or a registered code
     batch = find_batch(session, generation, serial)
     if batch is None or not (principal.role is Role.OPERATOR
                              or in_scope(session, principal, enterprise=batch.enterprise_id)):
-        raise NotFound(f"No code {parsed.code} is known in your scope.", f"您的范围内没有监管码 {parsed.code}。",
+        raise NotFound(f"No code {text} is known in your scope.", f"您的范围内没有监管码 {text}。",
                        code="unknown_code")
-    return parsed.code, generation, serial, batch
+    return text, generation, serial, batch
 
 
 def _events_naming(session: Session, generation: int, serial: int, batch_id: int) -> list[tuple[Event, str]]:
@@ -160,6 +160,8 @@ def _event_step(names: _Names, event: Event, via: str | None = None) -> Step:
 
 def code_journey(session: Session, *, principal: Principal, code: str) -> Journey:
     """Everything known of a code, in time order, for its manufacturer and regulators in scope."""
+    from jianguan.schemes.services import code_text
+
     text, generation, serial, batch = _locate(session, principal, code)
     ring = keyring(session)
     names = _Names(session)
@@ -205,7 +207,7 @@ def code_journey(session: Session, *, principal: Principal, code: str) -> Journe
         container_batch = find_batch(session, container_generation, container_serial)
         if container_batch is None:
             continue
-        container_code = encode_serial(ring[container_generation], container_serial)
+        container_code = code_text(session.connection(), ring, container_generation, container_serial)
         for event, role in _events_naming(session, container_generation, container_serial, container_batch.id):
             at = _aware(event.event_time)
             if role == "epc" and at >= since and (until is None or at < until):

@@ -38,11 +38,12 @@ from jianguan.codes.models import CodeBatch
 from jianguan.enterprises.models import Product
 from jianguan.errors import NotFound, ValidationFailed
 from jianguan.jurisdiction import in_scope, scope_condition
+from jianguan.schemes.services import REGISTERED, texts_of
 from jianguan.timezone import LOCAL_ZONE
 from jianguan.trace.cbv import CONTEXT_URL, vocabularies
 from jianguan.trace.epcis import event_to_jsonld
 from jianguan.trace.epcis_model import Action, EPCISEvent, EventType, QuantityElement
-from jianguan.trace.identifiers import CODE_URN
+from jianguan.trace.identifiers import CODE_URN, code_uri
 from jianguan.trace.models import Event, EventRange, PartyKind
 from jianguan.trace.resolve import CodeResolver, Located
 
@@ -286,6 +287,9 @@ def _render(session: Session, principal: Principal, rows: Sequence[tuple[Event, 
     ring = keyring(session)
     named: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for event_id, role, generation, start, end in ranges:
+        if generation == REGISTERED:  # registered codes of another scheme, as their scheme writes them
+            named[event_id][role].extend(code_uri(text) for text in texts_of(session.connection(), start, end))
+            continue
         codes = issue_codes(ring[generation], np.arange(start, end, dtype=np.uint64))
         named[event_id][role].extend(CODE_URN + code.decode() for code in codes.tolist())
     answer = []

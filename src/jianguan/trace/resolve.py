@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import numpy as np
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from jianguan.codes.models import Activation, CodeBatch
 from jianguan.codes.ranges import Range, merge_ranges
 from jianguan.enterprises.models import Enterprise, Product
 from jianguan.merchants.models import Merchant
+from jianguan.schemes import services as schemes
+from jianguan.schemes.parsing import drug_code, gs1_code
 from jianguan.trace.identifiers import CODE_URN, CodeName, ForeignSerial, PartyName, name_code, name_party
 from jianguan.trace.models import Location, PartyKind
 from jianguan.trace.moves import Party
@@ -88,7 +91,7 @@ class CodeResolver:
             if isinstance(named, CodeName):
                 names[uri] = named
             elif isinstance(named, ForeignSerial):
-                self.found[uri] = Unresolved("foreign", f"{named.gtin}/{named.serial}")
+                self.found[uri] = self._registered(named)
             else:
                 self.found[uri] = Unresolved("not_a_code")
         if not names:
@@ -104,7 +107,9 @@ class CodeResolver:
             except MalformedCode as error:
                 bad = int(np.flatnonzero(keep)[error.details["index"]])
                 keep[bad] = False
-                self.found[uris_of_codes[bad]] = Unresolved("malformed", error.message, error.message_zh)
+                # Not one of ours: perhaps a registered drug code.
+                self.found[uris_of_codes[bad]] = self._registered_drug(names[uris_of_codes[bad]].code) or Unresolved(
+                    "malformed", error.message, error.message_zh)
         else:
             for at in np.flatnonzero(keep).tolist():
                 self.found[uris_of_codes[at]] = Unresolved("malformed", "not checked: too many malformed codes",
@@ -119,13 +124,29 @@ class CodeResolver:
             if batch is None or batch.generation != generation or not batch.start <= serial < batch.end:
                 batch = self.batch_of(generation, serial)
             if batch is None:
-                found[uri] = Unresolved("unknown")
+                found[uri] = self._registered_drug(names[uri].code) or Unresolved("unknown")
                 continue
             linked = names[uri].gtin
             if linked is not None and _gtin14(linked) != _gtin14(batch.gtin):
                 found[uri] = Unresolved("wrong_product", _gtin14(linked) or "")
                 continue
             found[uri] = Located(generation, serial, batch)
+
+    def _registered(self, named: ForeignSerial) -> Located | Unresolved:
+        """A GS1 serial registered by its enterprise (schemes/): the code it is, in generation 0."""
+        code = gs1_code(named.gtin, unquote(named.serial))
+        found = schemes.find(self._session.connection(), code) if code is not None else None
+        batch = self.batch_of(schemes.REGISTERED, found[0]) if found is not None else None
+        if found is None or batch is None:
+            return Unresolved("foreign", f"{named.gtin}/{named.serial}")
+        return Located(schemes.REGISTERED, found[0], batch)
+
+    def _registered_drug(self, text: str) -> Located | None:
+        """20 digits that are no code of ours, as a registered drug code (schemes/), or None."""
+        code = drug_code(text)
+        found = schemes.find(self._session.connection(), code) if code is not None else None
+        batch = self.batch_of(schemes.REGISTERED, found[0]) if found is not None else None
+        return Located(schemes.REGISTERED, found[0], batch) if found is not None and batch is not None else None
 
     def batch_of(self, generation: int, serial: int) -> Batch | None:
         for batch in self._batches.get(generation, []):

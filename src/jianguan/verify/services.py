@@ -40,6 +40,8 @@ from jianguan.promotions.draw import draw
 from jianguan.promotions.index import PromotionIndex
 from jianguan.recalls.index import RecallIndex
 from jianguan.regions.tree import RegionTree, region_tree
+from jianguan.schemes import services as schemes
+from jianguan.schemes.parsing import ForeignCode, foreign_code
 from jianguan.storage.base import utcnow
 from jianguan.storage.driver import DriverReader, DriverStatement
 from jianguan.storage.engine import READ_ONLY_OPTION
@@ -103,6 +105,7 @@ class Answer:
     copied: bool = False  # a real code reached through another product's link (not a probe for codes)
     promotion: dict[str, Any] | None = None  # the draw of a promotion, on a first genuine query it covers
     risk: Risk | None = None  # the clone risk of a genuine code (verify/risk.py)
+    scheme: ForeignCode | None = None  # a code of another scheme, registered here (schemes/)
 
     @property
     def verdict(self) -> Verdict:
@@ -128,6 +131,9 @@ class Answer:
             **({"details": decision.details} if decision.details else {}),
             **({"promotion": self.promotion} if self.promotion else {}),
             **({"risk": self.risk.to_json()} if self.risk else {}),
+            **({"scheme": {"name": self.scheme.scheme.value, "registered": True, "issued": False,
+                           "label": {"zh": self.scheme.scheme.label_zh, "en": self.scheme.scheme.label_en}}}
+               if self.scheme else {}),
         }
 
 
@@ -270,6 +276,7 @@ class _Lookup:
     now: dt.datetime
     epoch: int
     link_gtin: str | None
+    scheme: ForeignCode | None = None  # a registered code of another scheme
 
     def values(self) -> dict[str, int]:
         return {"g": self.generation, "s": self.serial, "b": self.batch.id}
@@ -444,6 +451,9 @@ class Verifier:
                 parsed = parse_code(text, keyring)
             generation, serial = decode_parsed(keyring, parsed) if keyring else (parsed.generation, -1)
         except MalformedCode as error:
+            # Not one of ours: perhaps a registered code of another scheme (only such input is looked up).
+            if (registered := self._registered(text, row, now, context)) is not None:
+                return registered
             # PostgreSQL text cannot hold NUL: one such row would fail every flush after it.
             row.update(raw_input=text[:MAX_RAW_INPUT].replace("\x00", "\N{REPLACEMENT CHARACTER}"),
                        verdict=Verdict.MALFORMED.value)
@@ -453,6 +463,9 @@ class Verifier:
         row.update(generation=generation, serial=serial if serial >= 0 else None)
         batch = None if serial < 0 else self._find_batch(generation, serial)
         if batch is None:
+            # 20 digits no batch of ours holds: perhaps a registered drug code.
+            if (registered := self._registered(text, row, now, context)) is not None:
+                return registered
             row["verdict"] = Verdict.UNKNOWN.value
             self.recorder.record(row, None)
             return Answer(decide(CodeFacts(issued=False), QueryHistory(), local_date(now)), input=text[:MAX_RAW_INPUT],
@@ -460,6 +473,31 @@ class Verifier:
         # The epoch before the read: a state read before an eviction is not trusted after it.
         return _Lookup(row, text[:MAX_RAW_INPUT], parsed, generation, serial, batch, now, self.recorder.epoch,
                        context.link_gtin)
+
+    def _registered(self, text: str, row: dict[str, Any], now: dt.datetime, context: QueryContext
+                    ) -> Answer | _Lookup | None:
+        """For input that is not one of our codes: the look-up of the registered code of another
+        scheme it is (schemes/), its "unknown" answer (logged here) when it is a GS1 code nobody
+        registered, or None (a drug code nobody registered: the answer on our reading stands)."""
+        code = foreign_code(text, link_gtin=context.link_gtin)
+        if code is None:
+            return None
+        with self._connect() as connection:
+            found = schemes.find(connection, code)
+        batch = None if found is None else self._find_batch(schemes.REGISTERED, found[0])
+        if found is None or batch is None:
+            if code.gtin is None:
+                return None
+            row.update(generation=None, serial=None, verdict=Verdict.UNKNOWN.value,
+                       raw_input=text[:MAX_RAW_INPUT].replace("\x00", "\N{REPLACEMENT CHARACTER}"))
+            self.recorder.record(row, None)
+            return Answer(decide(CodeFacts(issued=False), QueryHistory(), local_date(now)), input=text[:MAX_RAW_INPUT],
+                          code=code.text, grouped=code.text)
+        row.update(generation=schemes.REGISTERED, serial=found[0])
+        parsed = ParsedCode(code.text, schemes.REGISTERED, code.gtin)
+        # The GTIN was matched by the look-up: a registered code is never another product's copy.
+        return _Lookup(row, text[:MAX_RAW_INPUT], parsed, schemes.REGISTERED, found[0], batch, now,
+                       self.recorder.epoch, None, code)
 
     def _finish(self, lookup: _Lookup, fetched: Sequence[Any]) -> Answer:
         """The answer to an issued code, from its facts as read (a row of ``_FACTS``); logged here."""
@@ -491,7 +529,10 @@ class Verifier:
         if copied:  # nothing of the other product is told
             return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
                           copied=True)
-        return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code, grouped=lookup.parsed.grouped,
+        scheme = lookup.scheme
+        return Answer(decided[-1], input=lookup.text, code=lookup.parsed.code,
+                      grouped=lookup.parsed.grouped if scheme is None or scheme.gtin is None else lookup.parsed.code,
+                      scheme=scheme,
                       promotion=self._draw(lookup, decided[-1], fields), risk=self._risk(lookup, decided[-1], seen),
                       history={"count_before": seen.count,
                                "first_at": seen.first_at.isoformat() if seen.first_at else None,
@@ -587,9 +628,14 @@ class Verifier:
         keyring = self._keys()
         if keyring is None:
             return False
+        def code(generation: int, serial: int) -> str:
+            if generation == schemes.REGISTERED:  # a registered code of another scheme, as it is written
+                registered = schemes.code_of(session.connection(), serial)
+                return registered.text if registered else f"{generation}:{serial}"
+            return encode_serial(keyring[generation], serial)
+
         with transaction(self._sessions) as session:
-            return bool(self._diversions.flag(session, rows,
-                                              lambda generation, serial: encode_serial(keyring[generation], serial)))
+            return bool(self._diversions.flag(session, rows, code))
 
     def _after_write(self, rows: list[dict[str, Any]]) -> None:
         """After a write of the query log (on the writer's thread, never the answer's): the

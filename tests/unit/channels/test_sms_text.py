@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -132,3 +134,21 @@ def test_digit_heavy_text_never_raises(text: str) -> None:
     assert found is None or found.isdigit()
     reply, _ = reply_to_text(text, _stand_in_verify)
     assert sms_length(reply) <= SMS_LIMIT
+
+
+def test_a_gs1_code_in_a_message_is_sent_to_the_verifier_whole() -> None:
+    """A registered GS1 code (schemes/) copied from a label or a link is verified as written, not cut
+    into a run of 20 digits."""
+    seen: list[str] = []
+
+    def verify(candidate: str) -> Any:
+        seen.append(candidate)
+        raise LookupError  # only the candidate matters here
+
+    for text, expected in (("查询(01)06901234000047(21)100008。", "(01)06901234000047(21)100008"),
+                           ("https://jg.example.cn/01/06901234000047/21/100008 是真的吗",
+                            "https://jg.example.cn/01/06901234000047/21/100008")):
+        seen.clear()
+        with pytest.raises(LookupError):
+            reply_to_text(text, verify)
+        assert seen == [expected]

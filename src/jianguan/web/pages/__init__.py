@@ -23,6 +23,7 @@ from jianguan.web.pages import (
     registries,
     reports,
     rosters,
+    schemes,
     stats,
     terminals,
     tracing,
@@ -33,4 +34,5 @@ ROUTERS = [home.router, auth.router, dashboard.router, accounts.router, audit.ro
            enterprises.router, registries.router, codes.router, verify.router, cases.router, terminals.router,
            alerts.router, kiosk.router, outbox.router,
            receipts.router, tracing.router, recalls.router, stats.router, rosters.router, epcis_upload.router,
-           applications.router, promotions.router, reports.router, brand.router, place.router, maps.router]
+           applications.router, promotions.router, reports.router, brand.router, place.router, maps.router,
+           schemes.router]

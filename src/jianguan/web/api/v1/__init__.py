@@ -23,6 +23,7 @@ from jianguan.web.api.v1 import (
                                  registries,
                                  reports,
                                  rosters,
+                                 schemes,
                                  stats,
                                  terminals,
                                  tracing,
@@ -35,4 +36,4 @@ ROUTERS = [Router(path="/api/v1", route_handlers=[health.router, regions.router,
                                                   broadcasts.router, cases.router, epcis.router, receipts.router,
                                                   tracing.router, recalls.router, stats.router, rosters.router,
                                                   enforcement.router, reports.router, credit.router, brand.router,
-                                                  applications.router, promotions.router])]
+                                                  applications.router, promotions.router, schemes.router])]

@@ -10,7 +10,6 @@ look-ups), and hands the log row to the ``QueryRecorder``.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import datetime as dt
 import hashlib
 import hmac
@@ -25,16 +24,12 @@ import msgspec
 from sqlalchemy import (
     Connection,
     Engine,
-    bindparam,
-    select,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianguan.alerts.rules import CachedSettings, KnownAlerts, evaluate_rows, triage
 from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, encode_serial, parse_code
 from jianguan.codes.keyring import key_service
-from jianguan.codes.models import CodeBatch
-from jianguan.enterprises.models import Broadcast, Enterprise, Product
 from jianguan.errors import NotFound
 from jianguan.promotions.draw import draw
 from jianguan.promotions.index import PromotionIndex
@@ -50,6 +45,7 @@ from jianguan.timezone import local_date
 from jianguan.trace.diversions import PLACED, QueriedDiversions
 from jianguan.verify.abuse import AbuseGuard
 from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
+from jianguan.verify.known import Batch, BatchIndex, Catalog, Productions, as_utc
 from jianguan.verify.models import Channel
 from jianguan.verify.recorder import QueryRecorder, Seen
 from jianguan.verify.risk import Risk, Sighting, assess, sightings_of
@@ -137,130 +133,7 @@ class Answer:
         }
 
 
-@dataclass(frozen=True)
-class _Batch:
-    id: int
-    start: int
-    end: int
-    enterprise_id: int
-    product_id: int
-    packaging_level: str
-
-
-class BatchIndex:
-    """Every batch's range, per generation, sorted: finding a code's batch is a bisection."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._starts: dict[int, list[int]] = {}
-        self._batches: dict[int, list[_Batch]] = {}
-        self._last_id = 0
-
-    def refresh(self, connection: Connection) -> None:
-        rows = connection.execute(select(CodeBatch.id, CodeBatch.generation, CodeBatch.serial_start, CodeBatch.quantity,
-                                      CodeBatch.enterprise_id, CodeBatch.product_id, CodeBatch.packaging_level)
-                               .where(CodeBatch.id > self._last_id).order_by(CodeBatch.id)).all()
-        if not rows:
-            return
-        with self._lock:
-            for row in rows:
-                batch = _Batch(row.id, row.serial_start, row.serial_start + row.quantity, row.enterprise_id,
-                               row.product_id, row.packaging_level)
-                starts = self._starts.setdefault(row.generation, [])
-                batches = self._batches.setdefault(row.generation, [])
-                at = bisect.bisect(starts, batch.start)
-                starts.insert(at, batch.start)
-                batches.insert(at, batch)
-                self._last_id = max(self._last_id, row.id)
-
-    def find(self, generation: int, serial: int) -> _Batch | None:
-        with self._lock:
-            starts = self._starts.get(generation, [])
-            at = bisect.bisect_right(starts, serial) - 1
-            if at < 0:
-                return None
-            batch = self._batches[generation][at]
-        return batch if serial < batch.end else None
-
-
 _FACTS = facts_statement()
-_PRODUCT = select(Product.name, Product.specification, Product.gtin).where(Product.id == bindparam("id"))
-_ENTERPRISE = select(Enterprise.id, Enterprise.name, Enterprise.region_code).where(Enterprise.id == bindparam("id"))
-_MESSAGE = (select(Broadcast.text).where(Broadcast.enterprise_id == bindparam("id"), Broadcast.withdrawn_at.is_(None))
-            .order_by(Broadcast.id.desc()).limit(1))
-
-
-class _Catalog:
-    """What answers say of a batch's product and enterprise, and the enterprise's message, kept for
-    a few seconds: they change rarely, and every verification of a product's codes names them. An
-    edit shows within ``ttl``. The dicts are shared by every answer that names them: read-only."""
-
-    def __init__(self, ttl: float = 5.0) -> None:
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[int, int, str], tuple[float, tuple[dict[str, Any], dict[str, Any], str | None]]] = {}
-
-    def describe(self, connect: Callable[[], Connection], batch: _Batch, region_name: Callable[[str], str | None]
-                 ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
-        """The product (with the batch's packaging level), the enterprise (with its region's name)
-        and its message, from memory when fresh, else read with ``connect``."""
-        key = (batch.product_id, batch.enterprise_id, batch.packaging_level)
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and now - entry[0] < self._ttl:
-            return entry[1]
-        with connect() as connection:
-            product = connection.execute(_PRODUCT, {"id": batch.product_id}).one()
-            enterprise = connection.execute(_ENTERPRISE, {"id": batch.enterprise_id}).one()
-            message = connection.execute(_MESSAGE, {"id": batch.enterprise_id}).scalar()
-        value = ({"name": product.name, "specification": product.specification, "gtin": product.gtin,
-                  "packaging_level": batch.packaging_level},
-                 {"id": enterprise.id, "name": enterprise.name, "region_code": enterprise.region_code,
-                  "region": region_name(enterprise.region_code)}, message)
-        with self._lock:
-            self._entries[key] = (now, value)
-        return value
-
-
-class _Productions:
-    """The production data answers give, one dict per activation as read (its id, lot, dates and
-    inspection record): codes of one activation share it, read-only. A withdrawn activation is
-    no longer read, so what is kept never goes stale; the table is cleared when it grows large."""
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self._limit = limit
-        self._entries: dict[tuple[Any, ...], tuple[dict[str, Any], dt.date | None]] = {}
-
-    def describe(self, activation: tuple[Any, ...]) -> tuple[dict[str, Any], dt.date | None]:
-        """``(production, expiry date)`` of ``(id, lot, production date, expiry date, inspection record)``."""
-        entry = self._entries.get(activation)
-        if entry is None:
-            _id, lot, production_date, expiry_date, inspection_record = activation
-            made, expiry = _as_date(production_date), _as_date(expiry_date)
-            entry = ({"lot": lot, "production_date": made.isoformat() if made else None,
-                      "expiry_date": expiry.isoformat() if expiry else None, "inspection_record": inspection_record},
-                     expiry)
-            if len(self._entries) >= self._limit:
-                self._entries.clear()
-            self._entries[activation] = entry
-        return entry
-
-
-def _as_utc(value: dt.datetime | str | None) -> dt.datetime | None:
-    """A stored UTC timestamp as the driver gives it (SQLite: naive text) as an aware datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    """A stored date as the driver gives it (SQLite: text) as a date."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
 
 
 @dataclass(slots=True)
@@ -272,7 +145,7 @@ class _Lookup:
     parsed: ParsedCode
     generation: int
     serial: int
-    batch: _Batch
+    batch: Batch
     now: dt.datetime
     epoch: int
     link_gtin: str | None
@@ -345,8 +218,8 @@ class Verifier:
         self._coalescer = _FactsCoalescer(self._read_facts)
         self._reader = DriverReader(self._engine)
         self._hashes: dict[str, str] = {}
-        self._catalog = _Catalog()
-        self._productions = _Productions()
+        self._catalog = Catalog()
+        self._productions = Productions()
         self._recalls = RecallIndex(self._connect)
         self._promotions = PromotionIndex(self._connect, self._region_tree)
         self._diversions = QueriedDiversions()
@@ -597,7 +470,7 @@ class Verifier:
         """A Core connection for reads (on SQLite it does not take the write lock)."""
         return self._engine.connect().execution_options(**{READ_ONLY_OPTION: True})
 
-    def _find_batch(self, generation: int, serial: int) -> _Batch | None:
+    def _find_batch(self, generation: int, serial: int) -> Batch | None:
         batch = self._batches.find(generation, serial)
         if batch is None:
             with self._connect() as connection:
@@ -605,7 +478,7 @@ class Verifier:
             batch = self._batches.find(generation, serial)
         return batch
 
-    def _facts(self, batch: _Batch, fetched: Sequence[Any]) -> tuple[CodeFacts, dict[str, Any], Seen]:
+    def _facts(self, batch: Batch, fetched: Sequence[Any]) -> tuple[CodeFacts, dict[str, Any], Seen]:
         """Spoilage, activation and query state of one code, from its row of ``_FACTS``."""
         spoiled, count, first_at, first_region, activation_id = fetched[:5]
         product, enterprise, message = self._catalog.describe(self._connect, batch, self._region_name)
@@ -615,7 +488,7 @@ class Verifier:
             fields["production"], expiry = self._productions.describe(tuple(fetched[4:9]))
         facts = CodeFacts(issued=True, spoiled=bool(spoiled), activated=activation_id is not None,
                           expiry_date=expiry)
-        stored = Seen(int(count or 0), _as_utc(first_at), first_region, fetched[11], _as_utc(fetched[12]))
+        stored = Seen(int(count or 0), as_utc(first_at), first_region, fetched[11], as_utc(fetched[12]))
         return facts, fields, stored
 
     def _flag_diversions(self, rows: list[dict[str, Any]]) -> bool:

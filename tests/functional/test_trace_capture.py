@@ -197,6 +197,12 @@ def test_a_pallet_the_network_does_not_code_is_followed_through_its_children(ses
         assert [(error.index, error.message.split(";")[0]) for error in refused.value.errors] == [
             (1, f"The container {sscc} is not a code of the network")]
         assert refused.value.errors[0].message_zh.startswith(f"包装 {sscc} 不是监管网的监管码")
+    for mistyped in ("urn:jianguan:code:1234", "urn:epc:id:sscc:0614141.123456789", "urn:uuid:1"):  # no GS1 key
+        observed = dataclasses.replace(event(0, "receiving", items[2:], minutes=35, kind="AggregationEvent",
+                                             where=chain.places["depot"]), parent_id=mistyped)
+        with pytest.raises(EPCISRefused) as refused:
+            send(sessions, chain, "distributor", [observed])
+        assert refused.value.errors[0].message == f"{mistyped} is not a supervision code."
     assert _counts(sessions) == before
 
 

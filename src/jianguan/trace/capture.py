@@ -34,6 +34,7 @@ from jianguan.merchants.models import Merchant
 from jianguan.schemes.services import REGISTERED, code_text
 from jianguan.trace.epcis import parse_document
 from jianguan.trace.epcis_model import EPCISError, EPCISEvent, EPCISRefused
+from jianguan.trace.gs1_uri import canonical_identifier
 from jianguan.trace.models import Capture, DiversionKind, Event, PartyKind
 from jianguan.trace.moves import (
     MOVES_GOODS,
@@ -213,13 +214,14 @@ class _Capture:
         return place
 
     def _outside(self, index: int, uri: str, move: Move | None) -> bool:
-        """Whether the parentID ``uri`` names no code at all (an SSCC, a returnable asset), and so
-        is kept with the event as it was sent and not followed. Only a packing or unpacking needs
-        its container to be a code of the network: the network records what is packed in its own
-        codes, and a packing into a pallet it cannot follow would be lost the moment it ships; such
-        an event is refused."""
+        """Whether the parentID ``uri`` is a GS1 key of no serialised item (an SSCC, a returnable
+        asset), and so is kept with the event as it was sent and not followed. Anything else that
+        names no code (a mistyped code, a UUID) is wrong as before. Only a packing or unpacking
+        needs its container to be a code of the network: the network records what is packed in its
+        own codes, and a packing into a pallet it cannot follow would be lost the moment it ships;
+        such an event is refused."""
         found = self.codes.found[uri]
-        if not isinstance(found, Unresolved) or found.reason != "not_a_code":
+        if not isinstance(found, Unresolved) or found.reason != "not_a_code" or canonical_identifier(uri) is None:
             return False
         if move in (Move.PACK, Move.UNPACK):
             self.problems.add(index, f"The container {uri} is not a code of the network; a packing or unpacking "

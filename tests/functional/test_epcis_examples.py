@@ -203,6 +203,14 @@ def position(session: Session, code: str) -> tuple[str, tuple[str, int]] | None:
     return None if row is None else (Whereabouts(row.status).value, (PartyKind(row.holder_kind).value, row.holder_id))
 
 
+def element_string(code: str) -> str:
+    """A GS1 code as a person types it, ``(01)…(21)…``: a Digital Link's slashes do not go in a path."""
+    if code.startswith("https://id.gs1.org/01/"):
+        gtin, serial = code.removeprefix("https://id.gs1.org/01/").split("/21/")
+        return f"(01){gtin}(21){serial}"
+    return code
+
+
 def stored(net: Network) -> tuple[int, int]:
     with reading(net.sessions) as session:
         return (session.scalar(select(func.count()).select_from(Event)) or 0,
@@ -244,6 +252,12 @@ def test_the_example_captures(network: Network, case: Example) -> None:
             assert position(session, code) == (status_now, net.party(holder)), code
         assert session.scalar(select(func.count()).select_from(Diversion)) == 0
 
+    for code in case.positions:  # the code's journey tells the example's events (dated 2005 and 2013)
+        journey = net.factory.get(f"/api/v1/trace/codes/{quote(element_string(code), safe='')}")
+        assert journey.status_code == 200, journey.text
+        steps = [step["step"] for step in journey.json()["steps"] if step["step"] not in ("issued", "activated")]
+        named = [event.biz_step for event in document.events if code in (*event.epc_list, *event.child_epcs)]
+        assert steps[len(steps) - len(named):] == named, (code, steps)
     for event in document.events:  # each is queryable, as it was sent, codes or none
         found = client.get(f"/api/v1/epcis/events/{quote(event.event_id or event.event_hash, safe='')}")
         assert found.status_code == 200, found.text

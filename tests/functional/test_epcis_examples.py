@@ -289,3 +289,30 @@ def test_the_same_event_written_differently_stores_nothing_new(network: Network)
     assert answers == [(True, 1, 0), (True, 0, 1), (True, 1, 0)]
     with reading(net.sessions) as session:
         assert position(session, sgtin(2016)) == ("in_stock", net.party("distributor"))
+
+
+def test_an_example_outside_the_rules_is_refused_or_flagged(network: Network) -> None:
+    """The rules stand for the examples as for any document: places not registered to the sender
+    refuse it, by event index, in both languages, storing nothing; a pallet received by a party it
+    was not shipped to is taken, and flagged to the enterprise as a diversion."""
+    net = network
+    data = (EXAMPLES / "json/Example_9.6.1-ObjectEvent.jsonld").read_bytes()
+    before = stored(net)
+    refused = post(net.factory, data, "application/ld+json")
+    assert refused.status_code == 400, refused.text
+    errors = refused.json()["error"]["details"]["errors"]
+    assert [(error["index"], error["message"]) for error in errors] == [
+        (0, "The readPoint urn:epc:id:sgln:0614141.07346.1234 is not a registered place."),
+        (1, "The readPoint urn:epc:id:sgln:0012345.11111.400 is not a registered place."),
+        (1, "The bizLocation urn:epc:id:sgln:0012345.11111.0 is not a registered place.")]
+    assert errors[0]["message_zh"] == "读取点 urn:epc:id:sgln:0614141.07346.1234 不是已登记的地点。"
+    assert stored(net) == before
+
+    register_places(net, "distributor", {"0614141007776", "0614141008889"})
+    pallet = post(net.depot, (EXAMPLES / "json/Example_9.6.3-AggregationEvent.jsonld").read_bytes(),
+                  "application/ld+json")
+    assert pallet.status_code == 202, pallet.text
+    with reading(net.sessions) as session:
+        flagged = session.scalars(select(Diversion)).all()
+        assert [(row.enterprise_id, row.codes) for row in flagged] == [(net.enterprise, 2)]
+        assert position(session, sgtin(2017)) == ("in_stock", net.party("distributor"))

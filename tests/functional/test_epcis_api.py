@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -262,6 +263,26 @@ def test_queries_answer_in_scope_only(net: Net, live: LiveServer) -> None:
     assert net.rival.get(f"/api/v1/epcis/events/{quote(key, safe='')}").status_code == 404
     assert net.factory.get("/api/v1/epcis/events?EQ_action=JUMP").status_code == 400
     assert net.factory.get("/api/v1/epcis/events?GE_eventTime=yesterday").status_code == 400
+
+
+def test_an_event_of_no_codes_is_seen_by_the_enterprise_that_captured_it(net: Net) -> None:
+    """An event of a class and a quantity names no code to scope it by: its enterprise sees it
+    (and the regulators of its county), another enterprise or a shop does not."""
+    event_id = f"urn:uuid:{uuid.uuid4()}"
+    counted = {"type": "ObjectEvent", "eventID": event_id, "eventTime": "2026-11-02T10:00:00+08:00",
+               "eventTimeZoneOffset": "+08:00", "action": "OBSERVE", "bizStep": "shipping", "epcList": [],
+               "bizLocation": {"id": sgln(net.chain.places["warehouse"])},
+               "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 200,
+                                 "uom": "KGM"}]}
+    response = post(net.factory, document(counted))
+    assert response.status_code == 202, response.text
+    assert net.factory.get(response.headers["location"]).json()["codes"] == 0
+    one = net.factory.get(f"/api/v1/epcis/events/{quote(event_id, safe='')}")
+    assert one.status_code == 200, one.text
+    assert one.json()["quantityList"] == [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877",
+                                           "quantity": 200, "uom": "KGM"}]
+    for other in (net.rival, net.shop):
+        assert other.get(f"/api/v1/epcis/events/{quote(event_id, safe='')}").status_code == 404
 
 
 def test_pages_follow_next_page_tokens(net: Net) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -168,6 +170,40 @@ def test_a_case_moves_with_its_items_and_an_item_sold_alone_leaves_its_case(sess
     send(sessions, chain, "shop", [event(0, "returning", cases, minutes=50, where=chain.places["shop"])])
     assert _where(sessions, items[0]).status == Whereabouts.SOLD
     assert _where(sessions, items[1]).status == Whereabouts.RETURNED
+
+
+def test_a_pallet_the_network_does_not_code_is_followed_through_its_children(sessions, chain) -> None:
+    """A parentID that is no code at all (an SSCC) is kept with the event: observed, its children
+    move; packed into or unpacked from, it is refused, as the network could not follow it."""
+    _batch, items = issue_codes(sessions, chain, 3)
+    sscc = "urn:epc:id:sscc:0614141.1234567890"
+    send(sessions, chain, "enterprise", [event(0, "shipping", items, where=chain.places["warehouse"],
+                                               to=chain.places["depot"])])
+    received = dataclasses.replace(event(0, "receiving", items[:2], minutes=30, kind="AggregationEvent",
+                                         where=chain.places["depot"]), parent_id=sscc)
+    result = send(sessions, chain, "distributor", [received])
+    assert (result.capture.events, result.diversions) == (1, [])
+    assert [_where(sessions, code).status for code in items] == [Whereabouts.IN_STOCK] * 2 + [Whereabouts.IN_TRANSIT]
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Packing)) == 0
+        assert session.scalar(select(Event.fields).order_by(Event.id.desc()).limit(1))["parentID"] == sscc
+    before = _counts(sessions)
+    for action, step in (("ADD", "packing"), ("DELETE", "unpacking"), ("ADD", None)):
+        packing = dataclasses.replace(event(1, step, items[2:], minutes=40, action=action, kind="AggregationEvent",
+                                            where=chain.places["depot"]), parent_id=sscc)
+        with pytest.raises(EPCISRefused) as refused:
+            send(sessions, chain, "distributor", [event(0, "receiving", items[2:], minutes=35,
+                                                        where=chain.places["depot"]), packing])
+        assert [(error.index, error.message.split(";")[0]) for error in refused.value.errors] == [
+            (1, f"The container {sscc} is not a code of the network")]
+        assert refused.value.errors[0].message_zh.startswith(f"包装 {sscc} 不是监管网的监管码")
+    for mistyped in ("urn:jianguan:code:1234", "urn:epc:id:sscc:0614141.123456789", "urn:uuid:1"):  # no GS1 key
+        observed = dataclasses.replace(event(0, "receiving", items[2:], minutes=35, kind="AggregationEvent",
+                                             where=chain.places["depot"]), parent_id=mistyped)
+        with pytest.raises(EPCISRefused) as refused:
+            send(sessions, chain, "distributor", [observed])
+        assert refused.value.errors[0].message == f"{mistyped} is not a supervision code."
+    assert _counts(sessions) == before
 
 
 def test_a_document_sent_again_is_answered_with_its_capture(sessions, chain) -> None:

@@ -34,6 +34,7 @@ from jianguan.merchants.models import Merchant
 from jianguan.schemes.services import REGISTERED, code_text
 from jianguan.trace.epcis import parse_document
 from jianguan.trace.epcis_model import EPCISError, EPCISEvent, EPCISRefused
+from jianguan.trace.gs1_uri import canonical_identifier
 from jianguan.trace.models import Capture, DiversionKind, Event, PartyKind
 from jianguan.trace.moves import (
     MOVES_GOODS,
@@ -212,6 +213,22 @@ class _Capture:
             self.problems.add(index, f"The {what} {uri} is not one of your places.", f"{named} {uri} 不是本单位的地点。")
         return place
 
+    def _outside(self, index: int, uri: str, move: Move | None) -> bool:
+        """Whether the parentID ``uri`` is a GS1 key of no serialised item (an SSCC, a returnable
+        asset), and so is kept with the event as it was sent and not followed. Anything else that
+        names no code (a mistyped code, a UUID) is wrong as before. Only a packing or unpacking
+        needs its container to be a code of the network: the network records what is packed in its
+        own codes, and a packing into a pallet it cannot follow would be lost the moment it ships;
+        such an event is refused."""
+        found = self.codes.found[uri]
+        if not isinstance(found, Unresolved) or found.reason != "not_a_code" or canonical_identifier(uri) is None:
+            return False
+        if move in (Move.PACK, Move.UNPACK):
+            self.problems.add(index, f"The container {uri} is not a code of the network; a packing or unpacking "
+                              "names a supervision code (or a registered code) as its parentID.",
+                              f"包装 {uri} 不是监管网的监管码；关联包装或解除关联的 parentID 须为监管码（或已登记的码）。")
+        return True
+
     def _destination(self, index: int, event: EPCISEvent) -> PartyInfo | None:
         listed = dict(event.destination_list)
         for kind in _DESTINATION_TYPES:
@@ -238,7 +255,9 @@ class _Capture:
                       self._own_place(index, event.biz_location, "bizLocation")]
             region = next((place.region for place in reversed(places) if place is not None), self.me.region)
             parent = None
-            if event.parent_id is not None:
+            if event.parent_id is not None and self._outside(index, event.parent_id, move):
+                pass  # a container the network does not code (an SSCC pallet): its children are what moves
+            elif event.parent_id is not None:
                 container = self._runs(index, [event.parent_id])
                 if container:
                     batch, serial, _end = container[0]

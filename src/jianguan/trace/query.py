@@ -4,9 +4,9 @@ Who sees an event is the one scope rule (``jurisdiction.scope_condition``) appli
 event is made of: the party that captured it and the party it was sent to (a distributor's or
 shop's own events), and the codes it names (a run of codes belongs to an enterprise, lies in the
 event's county and is of its product's category). A manufacturer sees the events that name its
-codes, and of them only its own codes; a distributor or shop its own events and those sent to
-it, whole; a regulator the events that name codes in its scope, with those codes; the operator
-everything.
+codes, and of them only its own codes, and the events of no codes it captured; a distributor or
+shop its own events and those sent to it, whole; a regulator the events that name codes in its
+scope, with those codes, and the events of no codes in its region; the operator everything.
 
 Pages are keyset pages in the order events were recorded: ``nextPageToken`` is the last event
 id of a page and a fingerprint of the query, signed, so a token cannot be forged, edited or used
@@ -193,7 +193,11 @@ def visible_condition(principal: Principal) -> ColumnElement[bool]:
     whole = whole_condition(principal)
     if principal.role is Role.OPERATOR:
         return whole
-    no_codes = and_(~exists().where(EventRange.event_id == Event.id), scope_condition(principal, region=Event.region_code))
+    # An event of no codes (a class and a quantity) is seen in its county, and by the enterprise
+    # that captured it: it names nothing else to go by.
+    no_codes = and_(~exists().where(EventRange.event_id == Event.id), or_(
+        scope_condition(principal, region=Event.region_code),
+        scope_condition(principal, enterprise=_party(PartyKind.ENTERPRISE, Event.party_kind, Event.party_id))))
     return or_(whole, exists(_ranges_in_scope(principal)), no_codes)
 
 
@@ -296,9 +300,11 @@ def _render(session: Session, principal: Principal, rows: Sequence[tuple[Event, 
     for row, _whole in rows:
         codes_of = named.get(row.id, {})
         parents = codes_of.get("parent", [])
+        # A parent that is no code of the network (an SSCC) is kept as it was sent.
+        parent = parents[0] if parents else (row.fields or {}).get("parentID")
         out = event_to_jsonld(stored_event(row), epc_list=codes_of.get("epc", []),
-                              child_epcs=codes_of.get("child", []), parent_id=parents[0] if parents else None)
-        if row.type == EventType.AGGREGATION.value and not parents:
+                              child_epcs=codes_of.get("child", []), parent_id=parent)
+        if row.type == EventType.AGGREGATION.value and parent is None:
             out.pop("parentID", None)
         out.setdefault("recordTime", row.record_time.isoformat(timespec="milliseconds"))
         answer.append(out)

@@ -71,9 +71,10 @@ class CaptureResult:
     repeated: bool = False
 
 
-def _event_fields(event: EPCISEvent) -> dict[str, Any]:
-    """What the query interface gives back of an event that has no column of its own."""
-    fields: dict[str, Any] = {}
+def _event_fields(event: EPCISEvent, parent_id: str | None = None) -> dict[str, Any]:
+    """What the query interface gives back of an event that has no column of its own, with the
+    parentID when it names no code of the network (an SSCC: not among the event's code ranges)."""
+    fields: dict[str, Any] = {"parentID": parent_id} if parent_id else {}
     if event.source_list:
         fields["sourceList"] = [{"type": kind, "source": uri} for kind, uri in event.source_list]
     if event.destination_list:
@@ -120,7 +121,7 @@ def write_capture(session: Session, *, actor: Actor, party: PartyInfo, prepared:
                 "to_kind": destination.party[0] if destination else None,
                 "to_id": destination.party[1] if destination else None, "region_code": p.region,
                 "codes": sum(end - start for _b, start, end in (*p.epcs, *p.children)) + (p.parent is not None),
-                "fields": _event_fields(event)})
+                "fields": _event_fields(event, None if p.parent else event.parent_id)})
         insert_rows(session, _EVENTS, rows)
         event_ids = [0] * (max(p.index for p in prepared) + 1)
         for p, event_id in zip(prepared, ids, strict=True):

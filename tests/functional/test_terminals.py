@@ -183,3 +183,26 @@ def test_the_operator_registers_on_the_page_and_sees_the_key_once(live: LiveServ
     assert 'class="key-once"' in page.text and "jg_" in page.text.split('class="key-once"', 1)[1]
     again = operator.get("/manage/terminals").text
     assert "页面登记终端" in again and 'class="key-once"' not in again
+
+
+def test_registered_codes_of_other_schemes_verify_at_a_terminal(live: LiveServer, db: sessionmaker[Session]) -> None:
+    """A shop's scanner reads a registered GS1 code as its Digital Link or its element string, and a
+    registered drug code as its 20 digits: the terminal is answered as every channel is."""
+    from urllib.parse import quote
+
+    terminal = register(live, merchant_id(db, "栾城农资服务站"))
+    key = live.key_client(terminal["key"])
+    link, drug = live.seed.samples["gs1"][0], live.seed.samples["drug"][0]
+    gtin, serial = link.split("/01/", 1)[1].split("/21/")
+    for scanned in (link, f"(01){gtin}(21){serial}"):
+        answer = key.get("/api/v1/terminal/verify/" + quote(scanned, safe=""))
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["scheme"]["name"] == "gs1" and body["scheme"]["registered"] and not body["scheme"]["issued"]
+        assert body["verdict"] in ("genuine", "queried_before")
+    body = key.get(f"/api/v1/terminal/verify/{drug}").json()
+    assert body["scheme"]["name"] == "drug" and body["verdict"] in ("genuine", "queried_before")
+    unknown = key.get("/api/v1/terminal/verify/" + quote(f"(01){gtin}(21)99", safe="")).json()
+    assert unknown["verdict"] == "unknown"
+    rows = logged_queries(db, terminal["id"], 4)
+    assert len(rows) == 4 and {row.region_code for row in rows} == {rows[0].region_code} != {None}

@@ -4,8 +4,10 @@ from its fields with a clear error in both languages."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated
 
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
@@ -45,3 +47,12 @@ def form_date(value: str | None, english: str, chinese: str) -> dt.date | None:
     except ValueError:
         raise ValidationFailed(f"The {english} must be a date like 2008-03-01.", f"{chinese}应为日期，例如 2008-03-01。",
                                code="invalid_date") from None
+
+
+def uploaded_file(data: Mapping[str, object], limit: int) -> tuple[bytes, str]:
+    """The bytes and name of a multipart form's ``file`` field (empty when none was sent). At most
+    ``limit`` + 1 bytes are read, so the service sees a file over its limit as such."""
+    upload = data.get("file")
+    if isinstance(upload, UploadFile):
+        return upload.file.read(limit + 1), upload.filename or ""
+    return b"", ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -25,7 +24,7 @@ from jianguan.rosters.files import MAX_FILE_BYTES
 from jianguan.storage import reading, transaction
 from jianguan.timezone import today
 from jianguan.web.access import actor_for, current_principal, require_principal, roles
-from jianguan.web.forms import Form, form_date, form_int
+from jianguan.web.forms import Form, form_date, form_int, uploaded_file
 from jianguan.web.i18n import message
 from jianguan.web.params import RowId
 
@@ -105,10 +104,7 @@ def entry_create(request: Request[Any, Any, Any], data: Form) -> Template | Redi
 def entry_import(request: Request[Any, Any, Any], data: UploadForm) -> Template | Redirect:
     """Import a catalogue file; the page with what was added and changed, or with the rows at fault
     (nothing imported)."""
-    upload = data.get("file")
-    content, file_name = b"", ""
-    if isinstance(upload, UploadFile):
-        content, file_name = upload.file.read(MAX_FILE_BYTES + 1), upload.filename or ""
+    content, file_name = uploaded_file(data, MAX_FILE_BYTES)
     try:
         with transaction(request.app.state.sessions) as session:
             imported = catalogue.import_entries(session, actor=actor_for(request, current_principal(request)),

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -22,7 +21,7 @@ from jianguan.rosters import services as rosters
 from jianguan.rosters.files import COLUMN_NAMES, MAX_FILE_BYTES, RosterRefused
 from jianguan.storage import reading, transaction
 from jianguan.web.access import actor_for, require_principal, roles
-from jianguan.web.forms import Form, form_int
+from jianguan.web.forms import Form, form_int, uploaded_file
 from jianguan.web.i18n import message
 from jianguan.web.params import Offset, RegionFilter, RowId
 
@@ -69,12 +68,9 @@ def import_roster(request: Request[Any, Any, Any], data: UploadForm) -> Template
     """Import a roster file; the roster's page, or the form again with the rows at fault."""
     principal = require_principal(request)
     values = {name: value.strip() for name, value in data.items() if isinstance(value, str)}
-    upload = data.get("file")
     try:
         category_id = form_int(values.get("category_id"), "category", "产品类别") or 0
-        content, file_name = b"", ""
-        if isinstance(upload, UploadFile):
-            content, file_name = upload.file.read(MAX_FILE_BYTES + 1), upload.filename or ""
+        content, file_name = uploaded_file(data, MAX_FILE_BYTES)
         with transaction(request.app.state.sessions) as session:
             imported = rosters.import_roster(session, actor=actor_for(request, principal), principal=principal,
                                              region_code=values.get("region_code", ""), category_id=category_id,

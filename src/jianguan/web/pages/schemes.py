@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from jianguan.accounts.models import Role
+from jianguan.codes.activation import ProductionData
 from jianguan.errors import DomainError, ValidationFailed
 from jianguan.schemes import services as schemes
 from jianguan.storage import reading, transaction
 from jianguan.web.access import actor_for, require_principal, roles
 from jianguan.web.api.v1.schemes import MAX_FILE_BYTES, production_data
-from jianguan.web.forms import Form, form_int
+from jianguan.web.forms import Form, form_int, uploaded_file
 from jianguan.web.i18n import message
 
 MANUFACTURERS = roles(Role.MANUFACTURER)
@@ -69,12 +69,17 @@ def register_gs1(request: Request[Any, Any, Any], data: Form) -> Template | Redi
                 session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
                 gtin=(product.gtin or "") if product else values.get("gtin", ""), ranges=ranges,
                 serials=_serials(values.get("serials", "")),
-                production=production_data(values.get("lot", ""), values.get("production_date") or None,
-                                            values.get("expiry_date") or None, values.get("inspection_record", "")))
+                production=_production(values))
             quantity = made.quantity
     except DomainError as error:
         return _page(request, values=values, form="gs1", error=error)
     return Redirect(f"/schemes?registered={quantity}", status_code=303)
+
+
+def _production(values: dict[str, str]) -> ProductionData | None:
+    """The production data the form gives (none when its fields are empty)."""
+    return production_data(values.get("lot", ""), values.get("production_date") or None,
+                           values.get("expiry_date") or None, values.get("inspection_record", ""))
 
 
 @post("/schemes/drug-codes", opt=MANUFACTURERS, include_in_schema=False, sync_to_thread=True)
@@ -82,18 +87,14 @@ def import_drug_codes(request: Request[Any, Any, Any], data: UploadForm) -> Temp
     """Import a CSV or XLSX file of drug supervision codes for a product."""
     principal = require_principal(request)
     values = {name: value.strip() for name, value in data.items() if isinstance(value, str)}
-    upload = data.get("file")
     try:
         product_id = form_int(values.get("product_id"), "product", "产品") or 0
-        content, file_name = b"", ""
-        if isinstance(upload, UploadFile):
-            content, file_name = upload.file.read(MAX_FILE_BYTES + 1), upload.filename or ""
+        content, file_name = uploaded_file(data, MAX_FILE_BYTES)
         with transaction(request.app.state.sessions) as session:
             made = schemes.import_drug_codes(
                 session, actor=actor_for(request, principal), principal=principal, product_id=product_id,
                 file_name=file_name, data=content,
-                production=production_data(values.get("lot", ""), values.get("production_date") or None,
-                                            values.get("expiry_date") or None, values.get("inspection_record", "")))
+                production=_production(values))
             quantity = made.quantity
     except DomainError as error:
         return _page(request, values=values, form="drug", error=error)

@@ -91,7 +91,12 @@ class Event(Base):
     ``region_code`` where it happened (its business location's county, else the capturer's),
     which decides, with the codes' enterprises, which regulators see it. ``fields`` keeps what the
     query interface gives back that has no column (business transactions, the raw source and
-    destination lists, the lot data of a commissioning, extensions)."""
+    destination lists, the lot data of a commissioning, extensions).
+
+    ``foreign_parent`` is an AggregationEvent's parentID when it is a GS1 key of no code of the
+    network (an SSCC pallet, a GRAI crate), in its canonical Digital Link form
+    (``https://id.gs1.org/00/…``), so that ``MATCH_parentID`` finds it however it was spelled; the
+    parentID as sent stays in ``fields``. A container that is a code of the network is a range."""
 
     __tablename__ = "trace_events"
 
@@ -115,6 +120,8 @@ class Event(Base):
     region_code: Mapped[str | None] = mapped_column(String(6), index=True, default=None)
     codes: Mapped[int] = mapped_column(BigInteger, default=0)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A canonical Digital Link URI is at most 72 characters (gs1_uri._CANONICAL).
+    foreign_parent: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
 
     __table_args__ = (Index("ix_trace_events_party", "party_kind", "party_id"),
                       Index("ix_trace_events_to", "to_kind", "to_id"))

@@ -18,6 +18,7 @@ from jianguan.audit.services import Actor, record
 from jianguan.storage.base import utcnow
 from jianguan.trace.bulk import insert_rows, new_ids
 from jianguan.trace.epcis_model import EPCISEvent
+from jianguan.trace.gs1_uri import canonical_identifier
 from jianguan.trace.models import Capture, Diversion, DiversionKind, Event, EventRange
 from jianguan.trace.moves import Move, Party
 from jianguan.trace.resolve import Batch, Located, PartyInfo
@@ -93,6 +94,14 @@ def _event_fields(event: EPCISEvent, parent_id: str | None = None) -> dict[str, 
     return fields
 
 
+def _foreign_parent(event: EPCISEvent, parent: Located | None) -> str | None:
+    """The canonical Digital Link URI of a parentID that is no code of the network (an SSCC, a
+    GRAI: the capture kept it only as a GS1 key), by which ``MATCH_parentID`` finds the event."""
+    if parent is not None or event.parent_id is None:
+        return None
+    return canonical_identifier(event.parent_id)
+
+
 def write_capture(session: Session, *, actor: Actor, party: PartyInfo, prepared: Sequence[Prepared],
                   positions: Runs[Held], packings: Runs[Packed], signals: Iterable[Signal], repeated: int,
                   source: str, digest: str | None) -> CaptureResult:
@@ -121,7 +130,8 @@ def write_capture(session: Session, *, actor: Actor, party: PartyInfo, prepared:
                 "to_kind": destination.party[0] if destination else None,
                 "to_id": destination.party[1] if destination else None, "region_code": p.region,
                 "codes": sum(end - start for _b, start, end in (*p.epcs, *p.children)) + (p.parent is not None),
-                "fields": _event_fields(event, None if p.parent else event.parent_id)})
+                "fields": _event_fields(event, None if p.parent else event.parent_id),
+                "foreign_parent": _foreign_parent(event, p.parent)})
         insert_rows(session, _EVENTS, rows)
         event_ids = [0] * (max(p.index for p in prepared) + 1)
         for p, event_id in zip(prepared, ids, strict=True):

@@ -340,9 +340,9 @@ def test_values_longer_than_an_event_keeps_are_refused_by_index(net: Net) -> Non
     assert counts(net) == before
 
 
-def test_a_manufacturer_sees_only_its_own_codes_in_an_event_naming_others(net: Net) -> None:
+def rival_codes(net: Net) -> tuple[str, list[str]]:
+    """A place of the other enterprise (a GLN), and two activated codes of a product of its own."""
     chain = net.chain
-    ours = commission_and_ship(net, 2)
     rival = chain.principal("other")
     with transaction(net.sessions) as session:
         product = make_product(session, chain.other_enterprise)
@@ -354,7 +354,13 @@ def test_a_manufacturer_sees_only_its_own_codes_in_an_event_naming_others(net: N
         activations.activate(session, actor=ACTOR, principal=rival, batch_id=made.batch.id, data=LOT)
         batch_id = made.batch.id
     with reading(net.sessions) as session:
-        theirs = lookup.batch_codes(session, principal=OPERATOR, batch_id=batch_id, offset=0, limit=2)
+        return place, lookup.batch_codes(session, principal=OPERATOR, batch_id=batch_id, offset=0, limit=2)
+
+
+def test_a_manufacturer_sees_only_its_own_codes_in_an_event_naming_others(net: Net) -> None:
+    chain = net.chain
+    ours = commission_and_ship(net, 2)
+    place, theirs = rival_codes(net)
     shipped = post(net.rival, document(object_event("shipping", theirs, where=place, to=chain.places["depot"])))
     assert shipped.status_code == 202, shipped.text
     received = post(net.depot, document(object_event("receiving", ours + theirs, hour=12, where=chain.places["depot"])))
@@ -365,6 +371,43 @@ def test_a_manufacturer_sees_only_its_own_codes_in_an_event_naming_others(net: N
     assert _event_list(net.rival.get(query + URN + ours[0])) == []
     assert sorted(_event_list(net.depot.get(query + URN + ours[0]))[0]["epcList"]) == \
         sorted(URN + code for code in ours + theirs)
+
+
+def test_a_pallet_of_another_scheme_is_found_by_its_parent_id_in_scope_only(net: Net) -> None:
+    """A parentID that is no code of the network (a GRAI crate) is found by MATCH_parentID as an
+    EPC URI or a Digital Link, in the events the caller sees and no others: two enterprises'
+    events on one crate each stay their own."""
+    chain = net.chain
+    ours = commission_and_ship(net, 2)
+    place, theirs = rival_codes(net)
+    serial = secrets.token_hex(4)
+    crate = f"urn:epc:id:grai:0614141.00074.{serial}"
+    crate_link = f"https://id.gs1.org/8003/00614141000746{serial}"
+
+    def crated(step: str, codes: list[str], where: str, parent: str, **extra: Any) -> dict[str, Any]:
+        return {"type": "AggregationEvent", "eventTime": "2026-11-02T12:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                "parentID": parent, "childEPCs": [URN + code for code in codes], "action": "OBSERVE",
+                "bizStep": step, "bizLocation": {"id": sgln(where)}, **extra}
+
+    received = post(net.depot, document(crated("receiving", ours, chain.places["depot"], crate)))
+    assert received.status_code == 202, received.text
+    shipped = post(net.rival, document(crated("shipping", theirs, place, crate_link, destinationList=[
+        {"type": "owning_party", "destination": sgln(chain.places["far_shop"])}])))
+    assert shipped.status_code == 202, shipped.text
+
+    def steps(client: httpx.Client, parent: str) -> list[tuple[str, str, list[str]]]:
+        found = _event_list(client.get("/api/v1/epcis/events", params={"MATCH_parentID": parent}))
+        return [(event["bizStep"], event["parentID"], event["childEPCs"]) for event in found]
+
+    for parent in (crate, crate_link, f"https://example.com/grai/00614141000746{serial}?s=1"):
+        assert steps(net.factory, parent) == [("receiving", crate, [URN + code for code in ours])]
+        assert steps(net.depot, parent) == [("receiving", crate, [URN + code for code in ours])]
+        assert steps(net.rival, parent) == [("shipping", crate_link, [URN + code for code in theirs])]
+        assert steps(net.shop, parent) == []
+    other_crate = f"urn:epc:id:grai:0614141.00074.{secrets.token_hex(4)}"
+    assert steps(net.factory, other_crate) == []
+    assert steps(net.factory, f"{other_crate}|{URN}{ours[0]}") == []  # a code, but no container
+    assert [step for step, _parent, _codes in steps(net.depot, f"{other_crate}|{crate_link}")] == ["receiving"]
 
 
 def test_the_same_document_sent_at_once_from_eight_clients_is_stored_once(net: Net, live: LiveServer) -> None:

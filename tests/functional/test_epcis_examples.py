@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -36,6 +37,7 @@ from jianguan.merchants.services import register_merchant
 from jianguan.schemes.services import locate_code, register_gs1
 from jianguan.storage import make_engine, reading, session_factory, transaction
 from jianguan.trace.epcis import parse_document
+from jianguan.trace.gs1_uri import canonical_identifier
 from jianguan.trace.identifiers import name_party
 from jianguan.trace.models import Diversion, Event, EventRange, PartyKind, Position, Whereabouts
 from jianguan.trace.places import PartyRef, register_location
@@ -114,6 +116,7 @@ class Network:
     distributor: int
     factory: httpx.Client
     depot: httpx.Client
+    rival: httpx.Client  # another enterprise, which none of the examples' codes are of
     warehouse: str  # a GLN of the enterprise, where it ships from
     depot_place: str  # a GLN of the distributor, where the enterprise ships to
     enterprise_region: str
@@ -153,16 +156,19 @@ def network(databases: DatabaseFactory, tmp_path: Path) -> Iterator[Network]:
                                         party=PartyRef(PartyKind.MERCHANT, distributor.id)).gln
         factory_key, _ = accounts.create_api_key(session, actor=ACTOR, name="工厂", role=Role.MANUFACTURER,
                                                  enterprise_id=enterprise.id)
+        rival_key, _ = accounts.create_api_key(session, actor=ACTOR, name="对手", role=Role.MANUFACTURER,
+                                               enterprise_id=make_enterprise(session, signed=True).id)
         accounts.create_user(session, actor=ACTOR, username="depot", display_name="经销商", password=PASSWORD,
                              role=Role.MERCHANT, merchant_id=distributor.id)
         ids = enterprise.id, distributor.id
         region = enterprise.region_code
     server = start_server(url, tmp_path, DemoSeed())
-    net = Network(sessions, *ids, server.key_client(factory_key), server.login("depot", PASSWORD), warehouse,
-                  depot_place, region)
+    net = Network(sessions, *ids, server.key_client(factory_key), server.login("depot", PASSWORD),
+                  server.key_client(rival_key), warehouse, depot_place, region)
     yield net
     net.factory.close()
     net.depot.close()
+    net.rival.close()
     server.stop()
     engine.dispose()
     databases.drop(url)
@@ -247,6 +253,8 @@ def test_the_example_captures(network: Network, case: Example) -> None:
             # event is known by its eventID, and its hash is the reference's (test_examples.py).
             assert row.event_key == (event.event_id or event.event_hash)
             assert (PartyKind(row.party_kind).value, row.party_id) == net.party(case.capturer)
+            # a pallet's SSCC, by which MATCH_parentID finds the event however it is spelled
+            assert row.foreign_parent == (canonical_identifier(event.parent_id) if event.parent_id else None)
         assert sum(1 for row in rows.values() if row.codes) == case.coded_events
         for code, (status_now, holder) in case.positions.items():
             assert position(session, code) == (status_now, net.party(holder)), code
@@ -316,3 +324,41 @@ def test_an_example_outside_the_rules_is_refused_or_flagged(network: Network) ->
         flagged = session.scalars(select(Diversion)).all()
         assert [(row.enterprise_id, row.codes) for row in flagged] == [(net.enterprise, 2)]
         assert position(session, sgtin(2017)) == ("in_stock", net.party("distributor"))
+
+
+SSCC = "urn:epc:id:sscc:0614141.1234567890"  # the pallet of example 9.6.3
+SSCC_LINK = "https://id.gs1.org/00/106141412345678908"  # the same SSCC as a Digital Link
+
+
+def by_parent(client: httpx.Client, parent: str) -> list[dict[str, Any]]:
+    response = client.get("/api/v1/epcis/events", params={"MATCH_parentID": parent})
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    return events
+
+
+@pytest.mark.parametrize("path", ["json/Example_9.6.3-AggregationEvent.jsonld",
+                                  "json/Example_9.6.3-AggregationEventWithDigitalLink.jsonld"])
+def test_a_pallet_is_found_by_its_sscc_in_scope(network: Network, path: str) -> None:
+    """The pallet of example 9.6.3 (an SSCC, no code of the network) is found by MATCH_parentID as
+    an EPC URI or a Digital Link, on any host, by the distributor that received it and the
+    enterprise whose codes it holds; not by another enterprise; another SSCC finds nothing."""
+    net = network
+    data = (EXAMPLES / path).read_bytes()
+    document = parse_document(data, "application/ld+json")
+    register_places(net, "distributor", {"0614141007776", "0614141008889"})
+    ship_to_distributor(net, sorted(code for event in document.events for code in event.child_epcs))
+    response = post(net.depot, data, "application/ld+json")
+    assert response.status_code == 202, response.text
+    assert net.depot.get(response.headers["location"]).json()["success"] is True
+    (pallet,) = document.events
+    children = [canonical_identifier(code) for code in pallet.child_epcs]  # registered codes are answered so
+    spellings = (SSCC, SSCC_LINK, "https://example.com/sscc/106141412345678908", f"urn:epc:id:sscc:0614141.1|{SSCC}")
+    for parent in spellings:
+        for client in (net.depot, net.factory):
+            found = by_parent(client, parent)
+            assert [(event["parentID"], [canonical_identifier(code) for code in event["childEPCs"]])
+                    for event in found] == [(SSCC, children)]
+        assert by_parent(net.rival, parent) == []
+    for other in ("urn:epc:id:sscc:0614141.1234567891", "https://id.gs1.org/00/106141412345678915", "sscc"):
+        assert by_parent(net.depot, other) == []

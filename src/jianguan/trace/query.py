@@ -43,6 +43,7 @@ from jianguan.timezone import LOCAL_ZONE
 from jianguan.trace.cbv import CONTEXT_URL, vocabularies
 from jianguan.trace.epcis import event_to_jsonld
 from jianguan.trace.epcis_model import Action, EPCISEvent, EventType, QuantityElement
+from jianguan.trace.gs1_uri import canonical_identifier
 from jianguan.trace.identifiers import CODE_URN, code_uri
 from jianguan.trace.models import Event, EventRange, PartyKind
 from jianguan.trace.resolve import CodeResolver, Located
@@ -226,6 +227,16 @@ def _naming(principal: Principal, located: Sequence[Located], roles: tuple[str, 
             or_(whole_condition(principal), _range_condition(principal))))
 
 
+def _foreign_parents(uris: Sequence[str]) -> ColumnElement[bool]:
+    """Events whose parentID is one of ``uris`` that is a GS1 key of no code of the network (an
+    SSCC, a GRAI), as an EPC URI or a Digital Link on any host: the event's indexed canonical
+    form. Such a parentID is part of the event, shown to whoever sees the event, so the one
+    condition of who sees an event (``visible_condition``, beside it in the query) is all the scope
+    it needs: another enterprise's pallet of the same SSCC stays unseen."""
+    keys = sorted({key for uri in uris if (key := canonical_identifier(uri)) is not None})
+    return Event.foreign_parent.in_(keys) if keys else false()
+
+
 def _filters(session: Session, principal: Principal, query: EventQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.event_types:
@@ -242,7 +253,8 @@ def _filters(session: Session, principal: Principal, query: EventQuery) -> list[
     if query.epcs:
         conditions.append(_naming(principal, _located(session, query.epcs), ("epc", "child")))
     if query.parent_ids:
-        conditions.append(_naming(principal, _located(session, query.parent_ids), ("parent",)))
+        conditions.append(or_(_naming(principal, _located(session, query.parent_ids), ("parent",)),
+                              _foreign_parents(query.parent_ids)))
     return conditions
 
 

@@ -63,7 +63,9 @@ ActionFilter = Annotated[str | None, _filter("EQ_action", "ADD|OBSERVE|DELETE")]
 BizStepFilter = Annotated[str | None, _filter("EQ_bizStep", "CBV words or URIs, |-separated / 业务步骤")]
 DispositionFilter = Annotated[str | None, _filter("EQ_disposition", "CBV words or URIs, |-separated / 状态")]
 EPCFilter = Annotated[str | None, _filter("MATCH_epc", "Codes in epcList or childEPCs, |-separated / 监管码")]
-ParentFilter = Annotated[str | None, _filter("MATCH_parentID", "Container codes, |-separated / 包装码")]
+ParentFilter = Annotated[str | None, _filter(
+    "MATCH_parentID",
+    "Containers: codes, or SSCCs and GRAIs as EPC URIs or Digital Links, |-separated / 包装码或 SSCC、GRAI")]
 LocationFilter = Annotated[str | None, _filter("EQ_bizLocation", "Business locations as sent, |-separated")]
 ReadPointFilter = Annotated[str | None, _filter("EQ_readPoint", "Read points as sent, |-separated")]
 PerPage = Annotated[int, QueryParameter(name="perPage", ge=1, le=query.MAX_PER_PAGE, required=False,

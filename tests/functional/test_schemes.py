@@ -321,3 +321,10 @@ def test_a_registration_has_its_batch_page_and_no_code_file(live: LiveServer) ->
     assert "珍味特级酱油" in page.text and "ZW-JY-2026-1020" in page.text  # activated at registration
     refused = client.get(f"/api/v1/batches/{registration['batch_id']}/file")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "registered_batch"
+    # The page offers no code file, labels or printing confirmation (each would be refused): it says
+    # the codes are registered and printed by the enterprise itself.
+    assert 'id="registered"' in page.text and "由企业自行印刷" in page.text
+    for action in ('id="downloads"', "/labels.pdf", 'id="printing"', "码文件下载"):
+        assert action not in page.text
+    printing = client.post(f"/api/v1/batches/{registration['batch_id']}/printing", json={"printed_count": 1})
+    assert printing.status_code == 400 and printing.json()["error"]["code"] == "registered_batch"

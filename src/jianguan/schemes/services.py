@@ -370,6 +370,13 @@ def list_registrations(session: Session, *, principal: Principal) -> list[dict[s
     return [describe(registration, batch, product, enterprise) for registration, batch, product, enterprise in rows]
 
 
+def scheme_of_batch(session: Session, batch_id: int) -> Scheme | None:
+    """The scheme of the codes a generation-0 batch registered, or None for a batch of ours (the
+    caller has checked the batch is in scope)."""
+    found = session.scalar(select(SchemeRegistration.scheme).where(SchemeRegistration.batch_id == batch_id))
+    return Scheme(found) if found is not None else None
+
+
 def registrable_products(session: Session, *, principal: Principal) -> list[Product]:
     """The products a manufacturer may register codes for: its own, by name."""
     if principal.role is not Role.MANUFACTURER or principal.enterprise_id is None:

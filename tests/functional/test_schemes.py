@@ -226,6 +226,28 @@ def test_an_upload_with_bad_rows_is_refused_over_http(live: LiveServer) -> None:
     assert overlap.status_code == 409 and overlap.json()["error"]["code"] == "overlap"
 
 
+def test_a_file_of_drug_codes_over_the_limit_is_refused_in_its_own_words(sessions, gs1, live: LiveServer) -> None:
+    """Over 5 MB: refused as a file of drug codes naming its limit (not in a roster's words), by the
+    service, the API and the page, with nothing registered."""
+    before = count(sessions, SchemeValue)
+    big = ("\n".join(drug_codes(1)) + "\n").encode() * (schemes.MAX_FILE_BYTES // 21 + 1)
+    assert len(big) > schemes.MAX_FILE_BYTES
+    with pytest.raises(ValidationFailed) as refused:
+        import_drugs(sessions, gs1, big)
+    assert refused.value.code == "drug_codes_refused" and count(sessions, SchemeValue) == before
+    assert "药品电子监管码文件最大 5 MB" in refused.value.message_zh and "名录" not in refused.value.message_zh
+    assert "A file of drug codes is at most 5 MB" in refused.value.message and "roster" not in refused.value.message
+    client = live.login("zhenwei")
+    product_id = client.get("/api/v1/schemes/registrations").json()[0]["product"]["id"]
+    answer = client.post(f"/api/v1/products/{product_id}/schemes/drug-codes", files={"file": ("big.csv", big)})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "drug_codes_refused"
+    assert "5 MB" in answer.json()["error"]["message_zh"] and "roster" not in answer.json()["error"]["message"]
+    client.get("/schemes")
+    page = client.post("/schemes/drug-codes", data={"csrf_token": client.cookies["jg_csrf"], "product_id": product_id},
+                       files={"file": ("big.csv", big)})
+    assert page.status_code == 400 and "药品电子监管码文件最大 5 MB" in page.text and "名录" not in page.text
+
+
 
 def test_registered_codes_are_captured_traced_received_and_looked_up(sessions) -> None:
     from jianguan.codes import lookup

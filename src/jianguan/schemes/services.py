@@ -55,6 +55,7 @@ REGISTERED = 0  # the generation of registered codes
 MAX_RANGES = 100  # ranges in one registration request
 MAX_RANGE_QUANTITY = 100_000_000
 MAX_LISTED = 100_000  # serials or codes of one list or file
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a file of drug codes (MAX_LISTED rows of 20 digits take about 2 MB)
 _CHUNK = 500  # values looked up in one statement
 MAX_RANGE_SERIAL = 10**MAX_RANGE_SERIAL_DIGITS - 1
 
@@ -291,7 +292,13 @@ def _insert_values(session: Session, scheme: Scheme, batch: CodeBatch, keys: Seq
 def read_drug_codes(data: bytes) -> list[ForeignCode]:
     """The drug codes of a CSV or XLSX file: one a row, in its first column, under an optional
     heading row; empty rows are skipped. DrugCodesRefused, listing each row at fault, for a row
-    that is not 20 digits or repeats an earlier one."""
+    that is not 20 digits or repeats an earlier one, and for a file over ``MAX_FILE_BYTES``."""
+    if len(data) > MAX_FILE_BYTES:
+        megabytes = MAX_FILE_BYTES // (1024 * 1024)
+        raise DrugCodesRefused([RowFault(
+            0, None, f"A file of drug codes is at most {megabytes} MB ({MAX_LISTED:,} codes); this one is larger. "
+                     "Split it and import the parts one by one.",
+            f"药品电子监管码文件最大 {megabytes} MB（{MAX_LISTED:,} 个码），此文件超出。请拆分为几个文件分别导入。")])
     try:
         rows = list(table_rows(data))
     except RosterRefused as error:  # a file that is no table at all: the same words, for this file

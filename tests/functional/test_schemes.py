@@ -350,3 +350,57 @@ def test_a_registration_has_its_batch_page_and_no_code_file(live: LiveServer) ->
         assert action not in page.text
     printing = client.post(f"/api/v1/batches/{registration['batch_id']}/printing", json={"printed_count": 1})
     assert printing.status_code == 400 and printing.json()["error"]["code"] == "registered_batch"
+
+
+def test_a_capture_looks_registered_codes_up_in_a_few_statements(sessions) -> None:
+    """Hundreds of registered codes in one document (GS1 serials of ranges and of a list, drug
+    codes) are looked up together: a few statements on the scheme tables, not one a code; and
+    ``find_many`` places each code where ``find`` does, registered or not."""
+    from sqlalchemy import event as sql_event
+
+    from jianguan.schemes.parsing import drug_code, gs1_code
+    from tests.functional.trace_data import event, issue_codes, make_chain, send
+
+    chain = make_chain(sessions)
+    issue_codes(sessions, chain, 1)
+    gtin = random_gtin()
+    with transaction(sessions) as session:
+        product = make_product(session, chain.enterprise, gtin=gtin)
+    owner = chain.principal("enterprise")
+    drugs = drug_codes(150)
+    with transaction(sessions) as session:
+        schemes.register_gs1(session, actor=ACTOR, principal=owner, product_id=product.id, gtin=gtin,
+                             ranges=[(1, 100), (1000, 1199)], serials=["A1", "B2", "0077"], production=DATA)
+        schemes.import_drug_codes(session, actor=ACTOR, principal=owner, product_id=product.id, file_name="d.csv",
+                                  data="\n".join(drugs).encode(), production=DATA)
+    gtin14 = gtin.zfill(14)
+    uris = ([f"https://example.cn/01/{gtin14}/21/{serial}" for serial in [*range(1, 101), *range(1000, 1200)]]
+            + [f"https://example.cn/01/{gtin14}/21/{serial}" for serial in ("A1", "B2", "0077")]
+            + [f"urn:jianguan:code:{code}" for code in drugs])
+    engine = sessions.kw["bind"]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if "scheme_values" in statement or "scheme_registrations" in statement:
+            statements.append(statement)
+
+    sql_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        shipped = dataclasses.replace(event(0, "shipping", where=chain.places["warehouse"], to=chain.places["depot"]),
+                                      epc_list=tuple(uris))
+        result = send(sessions, chain, "enterprise", [shipped])
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", seen)
+    assert result.capture.codes == len(uris)
+    assert len(statements) <= 4, len(statements)  # values of each scheme, then the GTIN's ranges
+
+    codes = ([gs1_code(gtin14, str(serial)) for serial in (1, 100, 101, 999, 1000, 1199, 1200)]
+             + [gs1_code(gtin14, serial) for serial in ("A1", "0077", "C3")]
+             + [gs1_code(random_gtin(), "5"), drug_code(drugs[7]), drug_code(drug_codes(1)[0])])
+    with reading(sessions) as session:
+        connection = session.connection()
+        many = schemes.find_many(connection, [code for code in codes if code is not None])
+        for code in codes:
+            assert code is not None
+            assert many.get(code) == schemes.find(connection, code), code
+    assert len(many) == 7  # 1, 100, 1000, 1199, A1, 0077 and the registered drug code

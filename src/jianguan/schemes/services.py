@@ -432,6 +432,49 @@ def find(connection: Connection, code: ForeignCode) -> tuple[int, int] | None:
     return int(row.serial_start) + number - int(row.serial_first), int(row.batch_id)
 
 
+def find_many(connection: Connection, codes: Iterable[ForeignCode]) -> dict[ForeignCode, tuple[int, int]]:
+    """``find`` for many codes at once (an EPCIS document's): the registered ones, each mapped to
+    ``(serial, batch id)``, in a few statements whatever their number — the listed values in
+    chunks of ``_CHUNK`` per scheme, then the ranges of the GTINs of the GS1 serials not listed,
+    in chunks of ``_CHUNK`` GTINs, each serial placed in its GTIN's range starting last at or
+    before it (ranges of one GTIN never overlap: registration refuses it)."""
+    wanted = list(dict.fromkeys(codes))
+    found: dict[ForeignCode, tuple[int, int]] = {}
+    for scheme in Scheme:
+        by_key = {code.key: code for code in wanted if code.scheme is scheme}
+        keys = list(by_key)
+        for at in range(0, len(keys), _CHUNK):
+            for value, serial, batch_id in connection.execute(
+                    select(SchemeValue.value, CodeBatch.serial_start + SchemeValue.offset, SchemeValue.batch_id)
+                    .join(CodeBatch, CodeBatch.id == SchemeValue.batch_id)
+                    .where(SchemeValue.scheme == scheme, SchemeValue.value.in_(keys[at:at + _CHUNK]))):
+                found[by_key[value]] = int(serial), int(batch_id)
+    numbered = [(code, number) for code in wanted
+                if code not in found and code.gtin is not None and (number := code.numeric_serial) is not None]
+    gtins = sorted({code.gtin for code, _number in numbered if code.gtin is not None})
+    ranges: dict[str, list[tuple[int, int, int, int]]] = {}  # GTIN: (first serial, quantity, start, batch id)
+    for at in range(0, len(gtins), _CHUNK):
+        for row in connection.execute(
+                select(SchemeRegistration.gtin, SchemeRegistration.serial_first, CodeBatch.quantity,
+                       CodeBatch.serial_start, SchemeRegistration.batch_id)
+                .join(CodeBatch, CodeBatch.id == SchemeRegistration.batch_id)
+                .where(SchemeRegistration.gtin.in_(gtins[at:at + _CHUNK]),
+                       SchemeRegistration.serial_first.is_not(None))):
+            ranges.setdefault(row.gtin, []).append(
+                (int(row.serial_first), int(row.quantity), int(row.serial_start), int(row.batch_id)))
+    for held in ranges.values():
+        held.sort()
+    firsts = {gtin: [first for first, *_rest in held] for gtin, held in ranges.items()}
+    for code, number in numbered:
+        gtin = code.gtin or ""
+        at = bisect.bisect_right(firsts.get(gtin, []), number) - 1
+        if at >= 0:
+            first, quantity, start, batch_id = ranges[gtin][at]
+            if number < first + quantity:
+                found[code] = start + number - first, batch_id
+    return found
+
+
 def code_of(connection: Connection, serial: int) -> ForeignCode | None:
     """The registered code numbered ``serial`` in generation 0 (for pages and events that name a
     code by its number), or None."""

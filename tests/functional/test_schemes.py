@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -404,3 +405,107 @@ def test_a_capture_looks_registered_codes_up_in_a_few_statements(sessions) -> No
             assert code is not None
             assert many.get(code) == schemes.find(connection, code), code
     assert len(many) == 7  # 1, 100, 1000, 1199, A1, 0077 and the registered drug code
+
+
+def test_sixteen_enterprises_registering_overlapping_serials_at_once_register_each_once(
+        sessions, gs1, database_url: str) -> None:
+    """Sixteen clients register overlapping GS1 ranges and serial lists of one product (so one GTIN)
+    at once: registrations take turns, so every serial ends registered once, every loser is told
+    409 ``overlap`` and nothing of a refused request is stored."""
+    from jianguan.schemes.models import SchemeRegistration
+    from tests.functional.issuing_worker import register_once
+    from tests.functional.test_codes_services import race
+
+    requests = [([(1000 + w * 10, 1000 + w * 10 + 24)], [f"S{w}", f"S{w + 1}"]) for w in range(16)]
+    outcomes = race(register_once, [(database_url, gs1["enterprise"], gs1["product"], gs1["gtin"], ranges, serials)
+                                    for ranges, serials in requests])
+    assert set(outcomes) <= {"ok", "overlap"}, outcomes
+    winners = [request for request, outcome in zip(requests, outcomes, strict=True) if outcome == "ok"]
+    assert winners
+    with reading(sessions) as session:
+        ranges = sorted((int(first), int(first) + quantity) for first, quantity in session.execute(
+            select(SchemeRegistration.serial_first, CodeBatch.quantity)
+            .join(CodeBatch, CodeBatch.id == SchemeRegistration.batch_id)
+            .where(SchemeRegistration.gtin == gs1["gtin"], SchemeRegistration.serial_first.is_not(None))))
+        listed = sorted(session.scalars(select(SchemeValue.value).where(SchemeValue.value.like(f"{gs1['gtin']}%"))))
+        batches = session.scalar(select(func.count()).select_from(CodeBatch)
+                                 .where(CodeBatch.product_id == gs1["product"], CodeBatch.generation == 0))
+        audited = session.scalar(select(func.count()).select_from(AuditRecord)
+                                 .where(AuditRecord.action == "schemes:serials:registered"))
+    assert ranges == sorted((first, last + 1) for request in winners for first, last in request[0])
+    for (_, end), (first, _) in itertools.pairwise(ranges):
+        assert end <= first  # no serial in two ranges
+    assert listed == sorted(f"{gs1['gtin']}{serial}" for request in winners for serial in request[1])
+    assert batches == audited == 2 * len(winners)  # a range and a list each; nothing of a loser
+
+
+def test_sixteen_enterprises_importing_overlapping_drug_codes_at_once_register_each_once(
+        sessions, gs1, database_url: str) -> None:
+    """Sixteen enterprises import overlapping files of drug codes at once, each for its own product
+    (so no product lock orders them): registrations take turns, so each code ends registered once,
+    every loser is told 409 ``overlap`` (not a failed insert, nor "busy, try again") and nothing of
+    a refused file is stored."""
+    from tests.functional.issuing_worker import import_once
+    from tests.functional.test_codes_services import race
+
+    with transaction(sessions) as session:
+        products = []
+        for _ in range(16):
+            enterprise = make_enterprise(session, signed=True)
+            products.append((enterprise.id, make_product(session, enterprise.id).id))
+    codes = drug_codes(16 * 5 + 5)
+    files = [codes[w * 5:w * 5 + 10] for w in range(16)]  # each shares five codes with the next
+    outcomes = race(import_once, [(database_url, enterprise, product, "\n".join(file))
+                                  for (enterprise, product), file in zip(products, files, strict=True)])
+    assert set(outcomes) <= {"ok", "overlap"} and "ok" in outcomes, outcomes
+    winners = [file for file, outcome in zip(files, outcomes, strict=True) if outcome == "ok"]
+    with reading(sessions) as session:
+        stored = sorted(session.scalars(select(SchemeValue.value).where(SchemeValue.value.in_(codes))))
+        batches = session.scalar(select(func.count()).select_from(CodeBatch).where(
+            CodeBatch.product_id.in_([product for _enterprise, product in products]), CodeBatch.generation == 0))
+    assert stored == sorted(code for file in winners for code in file)  # each once, and only the winners'
+    assert batches == len(winners)
+
+
+def test_a_drug_code_import_waits_for_one_in_progress_and_then_sees_it(sessions, gs1, backend, monkeypatch) -> None:
+    """The interleaving sixteen clients may not hit: a second enterprise's import of the same drug
+    code reads what is registered while the first is in progress, and the first commits before the
+    second writes. Registrations take turns, so the second reads only after the first committed and
+    is refused as an overlap (before, it found nothing registered and failed on the unique index)."""
+    import threading
+
+    if backend != "postgresql":
+        pytest.skip("SQLite's writers take turns from BEGIN")
+    with transaction(sessions) as session:
+        product = make_product(session, gs1["other"]).id
+    code = drug_codes(1)[0]
+    read = threading.Event()
+    real = schemes._registered_already
+
+    def read_then_signal(session, scheme, keys):
+        found = real(session, scheme, keys)
+        read.set()
+        return found
+
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with transaction(sessions) as session:
+                schemes.import_drug_codes(session, actor=ACTOR, principal=staff(gs1["other"]), product_id=product,
+                                          file_name="b.csv", data=code.encode())
+            outcome.append("ok")
+        except Exception as error:
+            outcome.append(getattr(error, "code", type(error).__name__))
+
+    with transaction(sessions) as session:
+        schemes.import_drug_codes(session, actor=ACTOR, principal=staff(gs1["enterprise"]), product_id=gs1["product"],
+                                  file_name="a.csv", data=code.encode())
+        monkeypatch.setattr(schemes, "_registered_already", read_then_signal)
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not read.wait(timeout=2)  # the second is held before it reads what is registered
+    thread.join(timeout=30)
+    assert outcome == ["overlap"]
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(SchemeValue).where(SchemeValue.value == code)) == 1

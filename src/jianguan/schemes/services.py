@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,6 +57,7 @@ MAX_RANGE_QUANTITY = 100_000_000
 MAX_LISTED = 100_000  # serials or codes of one list or file
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a file of drug codes (MAX_LISTED rows of 20 digits take about 2 MB)
 _CHUNK = 500  # values looked up in one statement
+_ADVISORY_LOCK_KEY = 0x4A47_5247  # "JGRG": registrations, one at a time
 MAX_RANGE_SERIAL = 10**MAX_RANGE_SERIAL_DIGITS - 1
 
 
@@ -83,9 +84,22 @@ def _owned_product(session: Session, principal: Principal, product_id: int) -> P
     return product
 
 
+def _one_at_a_time(session: Session) -> None:
+    """Registrations take turns (PostgreSQL: a transaction-scoped advisory lock; SQLite's writers
+    take turns anyway), whatever their product: what is registered already is read, checked
+    against and written to as one step, so two requests at once never both register a code, and
+    the one that comes second is told ``overlap``. The product's row lock orders the registrations
+    of one product (and so of one GTIN) only; two enterprises importing the same drug code at once
+    met the unique index instead (a failed insert), and any two registrations at once picked the
+    same start in generation 0 (numbered as one sequence), one of them refused as ``busy``."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+
+
 def _new_batch(session: Session, product: Product, quantity: int) -> CodeBatch:
-    """A generation-0 batch of ``quantity`` serials after the last registered one. Two registrations
-    at once pick the same start and the unique index on (generation, serial_start) refuses one."""
+    """A generation-0 batch of ``quantity`` serials after the last registered one. Registrations take
+    turns (``_one_at_a_time``); were two at once to pick the same start, the unique index on
+    (generation, serial_start) would refuse one."""
     start = session.scalar(select(func.coalesce(func.max(CodeBatch.serial_start + CodeBatch.quantity), 0))
                            .where(CodeBatch.generation == REGISTERED)) or 0
     batch = CodeBatch(request_id=None, enterprise_id=product.enterprise_id, product_id=product.id,
@@ -231,6 +245,7 @@ def register_gs1(
     faults += _our_codes(session, ((row, code.value) for row, code in enumerate(codes, start=1)))
     if faults:
         raise _refused(faults, "serials", "序列号")
+    _one_at_a_time(session)
     existing = _gs1_ranges(session, found)
     for first, end in wanted:
         for other_first, other_end in existing:
@@ -349,6 +364,7 @@ def import_drug_codes(
     rows = {code.value: row for row, code in enumerate(codes, start=1)}
     if faults := _our_codes(session, ((rows[code.value], code.value) for code in codes)):
         raise DrugCodesRefused(faults)
+    _one_at_a_time(session)
     if taken := _registered_already(session, Scheme.DRUG, [code.value for code in codes]):
         raise _overlap(f"The drug code {taken[0]}", f"药品电子监管码 {taken[0]} ", codes=taken[:100])
     production = production.checked() if production is not None else None

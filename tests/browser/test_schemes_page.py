@@ -1,7 +1,8 @@
 """珍味's information office registers codes it already prints under other schemes, on a phone: the
 demo's GS1 range is listed; a file of drug codes with a bad and a repeated row is refused with
 the rows named and nothing registered; a good file and a GS1 range are registered, and a code of
-each verifies as registered, not issued."""
+each verifies as registered, not issued. A registration's batch page offers no code file, labels
+or printing confirmation: it says the codes are registered and printed by the enterprise."""
 
 from __future__ import annotations
 
@@ -70,3 +71,26 @@ def test_a_manufacturer_registers_gs1_serials_and_drug_codes(page: Page, live: L
     page.goto(f"{live.base_url}/v/{codes[1]}")
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "genuine")
     screenshot(page, "schemes-verified")
+
+
+def test_a_registered_batch_page_offers_no_code_file_or_labels(page: Page, live: LiveServer) -> None:
+    client = live.login("zhenwei")
+    batch_id = client.get("/api/v1/schemes/registrations").json()[-1]["batch_id"]  # the demo's GS1 range
+    log_in(page, live, "zhenwei")
+    page.goto(f"{live.base_url}/codes/batches/{batch_id}")
+    expect(page.locator("h1")).to_contain_text("珍味特级酱油")
+    expect(page.locator("dd[data-scheme=gs1]")).to_contain_text("非本网签发的注册码")
+    expect(page.locator("#registered")).to_contain_text("本网不为其生成码文件或标签")
+    expect(page.locator(".codes-list li").first).to_contain_text("(01)")
+    for hidden in ("#downloads", "#printing", "form[action$='/file']", "form[action$='/labels.pdf']"):
+        expect(page.locator(hidden)).to_have_count(0)
+    expect(page.locator("#activate")).to_be_visible()  # activation applies as to ours
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    screenshot(page, "registered-batch")
+    page.locator("a.lang").click()
+    page.wait_for_load_state()
+    expect(page.locator("dd[data-scheme=gs1]")).to_contain_text("registered, not issued by this network")
+    expect(page.locator("dl.facts")).to_contain_text("printed by the enterprise itself")
+    expect(page.locator("#registered")).to_contain_text("no code file or labels")
+    screenshot(page, "registered-batch-en")

@@ -70,3 +70,42 @@ def download_once(database_url: str, batch_id: int, printer_id: int, limit: int,
         except DomainError as error:
             return error.code
     return "ok"
+
+
+def register_once(database_url: str, enterprise_id: int, product_id: int, gtin: str, ranges: list[tuple[int, int]],
+                  serials: list[str], barrier: Any) -> str:
+    """Wait for every worker, then register GS1 serial ranges and listed serials of the product as its
+    enterprise: "ok", the refusal's code, or the name of any other exception."""
+    from jianguan.schemes.services import register_gs1  # schemes build on codes
+
+    staff = Principal(kind="system", id=0, name="worker", role=Role.MANUFACTURER, enterprise_id=enterprise_id)
+    with _sessions(database_url) as sessions:
+        barrier.wait()
+        try:
+            with transaction(sessions) as session:
+                register_gs1(session, actor=ACTOR, principal=staff, product_id=product_id, gtin=gtin,
+                             ranges=ranges, serials=serials)
+        except DomainError as error:
+            return error.code
+        except Exception as error:
+            return type(error).__name__
+    return "ok"
+
+
+def import_once(database_url: str, enterprise_id: int, product_id: int, file: str, barrier: Any) -> str:
+    """Wait for every worker, then import a file of drug codes for the product as its enterprise:
+    "ok", the refusal's code, or the name of any other exception."""
+    from jianguan.schemes.services import import_drug_codes  # schemes build on codes
+
+    staff = Principal(kind="system", id=0, name="worker", role=Role.MANUFACTURER, enterprise_id=enterprise_id)
+    with _sessions(database_url) as sessions:
+        barrier.wait()
+        try:
+            with transaction(sessions) as session:
+                import_drug_codes(session, actor=ACTOR, principal=staff, product_id=product_id,
+                                  file_name="codes.csv", data=file.encode())
+        except DomainError as error:
+            return error.code
+        except Exception as error:
+            return type(error).__name__
+    return "ok"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
@@ -46,7 +47,11 @@ def collect_field(root: ET.Element) -> ET.Element:
     field = root.find(f"{NS}form/{NS}field[@name='digits']")
     assert field is not None
     grammar = field.find(f"{NS}grammar")
-    assert grammar.get("mode") == "dtmf" and grammar.get("src") == "builtin:dtmf/digits?minlength=20;maxlength=20"
+    # Inline SRGS: digits and "*" (between a GS1 GTIN and its serial), 1 to 38 keys, "#" ends.
+    assert grammar.get("mode") == "dtmf" and grammar.get("root") == "keys" and grammar.get("src") is None
+    rule = grammar.find(f"{NS}rule[@id='keys']")
+    assert rule.find(f"{NS}item").get("repeat") == "1-38"
+    assert sorted(item.text for item in rule.iter(f"{NS}item") if item.text) == sorted("0123456789*")
     assert {p.get("name"): p.get("value") for p in root.findall(f"{NS}property")}["termchar"] == "#"
     assert_retries(field)
     return field
@@ -143,13 +148,74 @@ def test_no_caller_and_hostile_input_still_give_documents(live: LiveServer) -> N
 
 def test_a_registered_drug_code_is_verified_by_phone(live: LiveServer) -> None:
     """A drug supervision code an enterprise registered has 20 digits, as ours do: the caller keys
-    it in and hears its verdict. (GS1 serials, of no fixed length, are not taken by phone.)"""
+    it in and hears its verdict."""
     caller, code = fresh_number(), live.seed.samples["drug"][0]
     with live.client() as client:
         start = fetch(client, f"/channels/ivr/start.vxml?caller={caller}")
         confirm = fetch(client, submit(start, collect_field(start), code))
         verdict = fetch(client, choices(confirm, "confirm")["1"])
         words = spoken(verdict.find(f"{NS}form[@id='verdict']"))
-        assert "正品" in words or "已被查询" in words
+        assert ("正品" in words or "已被查询" in words) and "药品电子监管码" in words
     [query] = queries_of(live, caller, expect=1)
     assert query.channel == "phone" and query.verdict in ("genuine", "queried_before")
+
+
+def _registered_gs1(live: LiveServer) -> tuple[str, str]:
+    """The GTIN-14 and numeric serial of the demo's registered GS1 sample (a Digital Link)."""
+    found = re.search(r"/01/(\d{14})/21/(\d+)$", live.seed.samples["gs1"][0])
+    assert found is not None
+    return found.group(1), found.group(2)
+
+
+@pytest.mark.parametrize("form", ["star", "star13", "element"])
+def test_a_registered_gs1_serial_is_keyed_by_phone(live: LiveServer, form: str) -> None:
+    """A GS1 serial is keyed as the GTIN, "*" and the serial (the GTIN-13 under a retail bar code
+    too), or as the digits of the printed (01)…(21)… line: read back as GTIN and serial, then
+    verified as the same code scanned is, with its scheme."""
+    caller, (gtin, serial) = fresh_number(), _registered_gs1(live)
+    keyed_gtin = gtin[1:] if form == "star13" else gtin
+    keys = f"01{gtin}21{serial}" if form == "element" else f"{keyed_gtin}*{serial}"
+    with live.client() as client:
+        start = fetch(client, f"/channels/ivr/start.vxml?caller={caller}")
+        assert "星号键" in spoken(start)
+        confirm = fetch(client, submit(start, collect_field(start), " ".join(keys)))  # platforms may space keys
+        words = spoken(confirm)
+        assert "商品条码" in words and "序列号" in words
+        read_back = "".join(s.text for s in confirm.findall(f".//{NS}say-as"))
+        assert read_back == keyed_gtin + serial
+        verdict = fetch(client, choices(confirm, "confirm")["1"])
+        words = spoken(verdict.find(f"{NS}form[@id='verdict']"))
+        assert "正品" in words or "已被查询" in words
+        assert "GS1 商品序列号" in words and "非本网签发" in words
+        assert "report.vxml" in choices(verdict, "after")["2"]
+    [query] = queries_of(live, caller, expect=1)
+    assert query.channel == "phone" and query.verdict in ("genuine", "queried_before")
+    assert (query.generation, query.serial is not None) == (0, True)
+
+
+@pytest.mark.parametrize(("keys", "words"), [
+    ("6901234000079*1000007", "商品条码有误"),  # a wrong check digit
+    ("06901234000078*", "序列号应为"),
+    ("06901234000078**12", "星号键"),
+    ("*12345", "星号键"),
+    ("0106901234000078991000007", "01、14位商品条码、21和序列号"),
+    ("06901234000078*123456789012345678901", "1至20位"),
+])
+def test_a_malformed_gs1_keying_is_said_back_as_wrong(live: LiveServer, keys: str, words: str) -> None:
+    caller = fresh_number()
+    with live.client() as client:
+        start = fetch(client, f"/channels/ivr/start.vxml?caller={caller}")
+        wrong = fetch(client, submit(start, collect_field(start), keys))
+        assert words in spoken(wrong) and "请重新输入" in spoken(wrong)
+        assert "start.vxml" in wrong.find(f"{NS}form/{NS}block/{NS}goto").get("next")
+    assert queries_of(live, caller, expect=1, timeout=0.5) == []
+
+
+def test_a_gs1_serial_nobody_registered_is_unknown_by_phone(live: LiveServer) -> None:
+    caller, (gtin, _) = fresh_number(), _registered_gs1(live)
+    with live.client() as client:
+        start = fetch(client, f"/channels/ivr/start.vxml?caller={caller}")
+        confirm = fetch(client, submit(start, collect_field(start), f"{gtin}*99999999999999"))
+        fetch(client, choices(confirm, "confirm")["1"])
+    [query] = queries_of(live, caller, expect=1)
+    assert query.verdict == "unknown"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -226,6 +227,28 @@ def test_an_upload_with_bad_rows_is_refused_over_http(live: LiveServer) -> None:
     assert overlap.status_code == 409 and overlap.json()["error"]["code"] == "overlap"
 
 
+def test_a_file_of_drug_codes_over_the_limit_is_refused_in_its_own_words(sessions, gs1, live: LiveServer) -> None:
+    """Over 5 MB: refused as a file of drug codes naming its limit (not in a roster's words), by the
+    service, the API and the page, with nothing registered."""
+    before = count(sessions, SchemeValue)
+    big = ("\n".join(drug_codes(1)) + "\n").encode() * (schemes.MAX_FILE_BYTES // 21 + 1)
+    assert len(big) > schemes.MAX_FILE_BYTES
+    with pytest.raises(ValidationFailed) as refused:
+        import_drugs(sessions, gs1, big)
+    assert refused.value.code == "drug_codes_refused" and count(sessions, SchemeValue) == before
+    assert "药品电子监管码文件最大 5 MB" in refused.value.message_zh and "名录" not in refused.value.message_zh
+    assert "A file of drug codes is at most 5 MB" in refused.value.message and "roster" not in refused.value.message
+    client = live.login("zhenwei")
+    product_id = client.get("/api/v1/schemes/registrations").json()[0]["product"]["id"]
+    answer = client.post(f"/api/v1/products/{product_id}/schemes/drug-codes", files={"file": ("big.csv", big)})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "drug_codes_refused"
+    assert "5 MB" in answer.json()["error"]["message_zh"] and "roster" not in answer.json()["error"]["message"]
+    client.get("/schemes")
+    page = client.post("/schemes/drug-codes", data={"csrf_token": client.cookies["jg_csrf"], "product_id": product_id},
+                       files={"file": ("big.csv", big)})
+    assert page.status_code == 400 and "药品电子监管码文件最大 5 MB" in page.text and "名录" not in page.text
+
+
 
 def test_registered_codes_are_captured_traced_received_and_looked_up(sessions) -> None:
     from jianguan.codes import lookup
@@ -321,3 +344,168 @@ def test_a_registration_has_its_batch_page_and_no_code_file(live: LiveServer) ->
     assert "珍味特级酱油" in page.text and "ZW-JY-2026-1020" in page.text  # activated at registration
     refused = client.get(f"/api/v1/batches/{registration['batch_id']}/file")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "registered_batch"
+    # The page offers no code file, labels or printing confirmation (each would be refused): it says
+    # the codes are registered and printed by the enterprise itself.
+    assert 'id="registered"' in page.text and "由企业自行印刷" in page.text
+    for action in ('id="downloads"', "/labels.pdf", 'id="printing"', "码文件下载"):
+        assert action not in page.text
+    printing = client.post(f"/api/v1/batches/{registration['batch_id']}/printing", json={"printed_count": 1})
+    assert printing.status_code == 400 and printing.json()["error"]["code"] == "registered_batch"
+
+
+def test_a_capture_looks_registered_codes_up_in_a_few_statements(sessions) -> None:
+    """Hundreds of registered codes in one document (GS1 serials of ranges and of a list, drug
+    codes) are looked up together: a few statements on the scheme tables, not one a code; and
+    ``find_many`` places each code where ``find`` does, registered or not."""
+    from sqlalchemy import event as sql_event
+
+    from jianguan.schemes.parsing import drug_code, gs1_code
+    from tests.functional.trace_data import event, issue_codes, make_chain, send
+
+    chain = make_chain(sessions)
+    issue_codes(sessions, chain, 1)
+    gtin = random_gtin()
+    with transaction(sessions) as session:
+        product = make_product(session, chain.enterprise, gtin=gtin)
+    owner = chain.principal("enterprise")
+    drugs = drug_codes(150)
+    with transaction(sessions) as session:
+        schemes.register_gs1(session, actor=ACTOR, principal=owner, product_id=product.id, gtin=gtin,
+                             ranges=[(1, 100), (1000, 1199)], serials=["A1", "B2", "0077"], production=DATA)
+        schemes.import_drug_codes(session, actor=ACTOR, principal=owner, product_id=product.id, file_name="d.csv",
+                                  data="\n".join(drugs).encode(), production=DATA)
+    gtin14 = gtin.zfill(14)
+    uris = ([f"https://example.cn/01/{gtin14}/21/{serial}" for serial in [*range(1, 101), *range(1000, 1200)]]
+            + [f"https://example.cn/01/{gtin14}/21/{serial}" for serial in ("A1", "B2", "0077")]
+            + [f"urn:jianguan:code:{code}" for code in drugs])
+    engine = sessions.kw["bind"]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if "scheme_values" in statement or "scheme_registrations" in statement:
+            statements.append(statement)
+
+    sql_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        shipped = dataclasses.replace(event(0, "shipping", where=chain.places["warehouse"], to=chain.places["depot"]),
+                                      epc_list=tuple(uris))
+        result = send(sessions, chain, "enterprise", [shipped])
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", seen)
+    assert result.capture.codes == len(uris)
+    assert len(statements) <= 4, len(statements)  # values of each scheme, then the GTIN's ranges
+
+    codes = ([gs1_code(gtin14, str(serial)) for serial in (1, 100, 101, 999, 1000, 1199, 1200)]
+             + [gs1_code(gtin14, serial) for serial in ("A1", "0077", "C3")]
+             + [gs1_code(random_gtin(), "5"), drug_code(drugs[7]), drug_code(drug_codes(1)[0])])
+    with reading(sessions) as session:
+        connection = session.connection()
+        many = schemes.find_many(connection, [code for code in codes if code is not None])
+        for code in codes:
+            assert code is not None
+            assert many.get(code) == schemes.find(connection, code), code
+    assert len(many) == 7  # 1, 100, 1000, 1199, A1, 0077 and the registered drug code
+
+
+def test_sixteen_enterprises_registering_overlapping_serials_at_once_register_each_once(
+        sessions, gs1, database_url: str) -> None:
+    """Sixteen clients register overlapping GS1 ranges and serial lists of one product (so one GTIN)
+    at once: registrations take turns, so every serial ends registered once, every loser is told
+    409 ``overlap`` and nothing of a refused request is stored."""
+    from jianguan.schemes.models import SchemeRegistration
+    from tests.functional.issuing_worker import register_once
+    from tests.functional.test_codes_services import race
+
+    requests = [([(1000 + w * 10, 1000 + w * 10 + 24)], [f"S{w}", f"S{w + 1}"]) for w in range(16)]
+    outcomes = race(register_once, [(database_url, gs1["enterprise"], gs1["product"], gs1["gtin"], ranges, serials)
+                                    for ranges, serials in requests])
+    assert set(outcomes) <= {"ok", "overlap"}, outcomes
+    winners = [request for request, outcome in zip(requests, outcomes, strict=True) if outcome == "ok"]
+    assert winners
+    with reading(sessions) as session:
+        ranges = sorted((int(first), int(first) + quantity) for first, quantity in session.execute(
+            select(SchemeRegistration.serial_first, CodeBatch.quantity)
+            .join(CodeBatch, CodeBatch.id == SchemeRegistration.batch_id)
+            .where(SchemeRegistration.gtin == gs1["gtin"], SchemeRegistration.serial_first.is_not(None))))
+        listed = sorted(session.scalars(select(SchemeValue.value).where(SchemeValue.value.like(f"{gs1['gtin']}%"))))
+        batches = session.scalar(select(func.count()).select_from(CodeBatch)
+                                 .where(CodeBatch.product_id == gs1["product"], CodeBatch.generation == 0))
+        audited = session.scalar(select(func.count()).select_from(AuditRecord)
+                                 .where(AuditRecord.action == "schemes:serials:registered"))
+    assert ranges == sorted((first, last + 1) for request in winners for first, last in request[0])
+    for (_, end), (first, _) in itertools.pairwise(ranges):
+        assert end <= first  # no serial in two ranges
+    assert listed == sorted(f"{gs1['gtin']}{serial}" for request in winners for serial in request[1])
+    assert batches == audited == 2 * len(winners)  # a range and a list each; nothing of a loser
+
+
+def test_sixteen_enterprises_importing_overlapping_drug_codes_at_once_register_each_once(
+        sessions, gs1, database_url: str) -> None:
+    """Sixteen enterprises import overlapping files of drug codes at once, each for its own product
+    (so no product lock orders them): registrations take turns, so each code ends registered once,
+    every loser is told 409 ``overlap`` (not a failed insert, nor "busy, try again") and nothing of
+    a refused file is stored."""
+    from tests.functional.issuing_worker import import_once
+    from tests.functional.test_codes_services import race
+
+    with transaction(sessions) as session:
+        products = []
+        for _ in range(16):
+            enterprise = make_enterprise(session, signed=True)
+            products.append((enterprise.id, make_product(session, enterprise.id).id))
+    codes = drug_codes(16 * 5 + 5)
+    files = [codes[w * 5:w * 5 + 10] for w in range(16)]  # each shares five codes with the next
+    outcomes = race(import_once, [(database_url, enterprise, product, "\n".join(file))
+                                  for (enterprise, product), file in zip(products, files, strict=True)])
+    assert set(outcomes) <= {"ok", "overlap"} and "ok" in outcomes, outcomes
+    winners = [file for file, outcome in zip(files, outcomes, strict=True) if outcome == "ok"]
+    with reading(sessions) as session:
+        stored = sorted(session.scalars(select(SchemeValue.value).where(SchemeValue.value.in_(codes))))
+        batches = session.scalar(select(func.count()).select_from(CodeBatch).where(
+            CodeBatch.product_id.in_([product for _enterprise, product in products]), CodeBatch.generation == 0))
+    assert stored == sorted(code for file in winners for code in file)  # each once, and only the winners'
+    assert batches == len(winners)
+
+
+def test_a_drug_code_import_waits_for_one_in_progress_and_then_sees_it(sessions, gs1, backend, monkeypatch) -> None:
+    """The interleaving sixteen clients may not hit: a second enterprise's import of the same drug
+    code reads what is registered while the first is in progress, and the first commits before the
+    second writes. Registrations take turns, so the second reads only after the first committed and
+    is refused as an overlap (before, it found nothing registered and failed on the unique index)."""
+    import threading
+
+    if backend != "postgresql":
+        pytest.skip("SQLite's writers take turns from BEGIN")
+    with transaction(sessions) as session:
+        product = make_product(session, gs1["other"]).id
+    code = drug_codes(1)[0]
+    read = threading.Event()
+    real = schemes._registered_already
+
+    def read_then_signal(session, scheme, keys):
+        found = real(session, scheme, keys)
+        read.set()
+        return found
+
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with transaction(sessions) as session:
+                schemes.import_drug_codes(session, actor=ACTOR, principal=staff(gs1["other"]), product_id=product,
+                                          file_name="b.csv", data=code.encode())
+            outcome.append("ok")
+        except Exception as error:
+            outcome.append(getattr(error, "code", type(error).__name__))
+
+    with transaction(sessions) as session:
+        schemes.import_drug_codes(session, actor=ACTOR, principal=staff(gs1["enterprise"]), product_id=gs1["product"],
+                                  file_name="a.csv", data=code.encode())
+        monkeypatch.setattr(schemes, "_registered_already", read_then_signal)
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not read.wait(timeout=2)  # the second is held before it reads what is registered
+    thread.join(timeout=30)
+    assert outcome == ["overlap"]
+    with reading(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(SchemeValue).where(SchemeValue.value == code)) == 1

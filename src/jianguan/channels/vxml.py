@@ -2,11 +2,16 @@
 
 Built with ElementTree, so every value (a product name, a lot, an enterprise's words) is escaped
 and every document is well-formed. Each document is one step of the call: ``collect`` (the
-greeting and 20 digits by DTMF ending with ``#``), ``confirm`` (the code read back in groups of
-four: 1 to confirm, 2 to re-enter), ``wrong_input`` (too few digits, letters, nothing: the
+greeting and the keys of a code by DTMF ending with ``#``: 20 digits, or a GS1 GTIN, ``*`` and
+a numeric serial, see ``channels/ivr.py``), ``confirm`` (the code read back in groups of four,
+a GS1 code as its GTIN and serial: 1 to confirm, 2 to re-enter), ``wrong_input`` (too few digits, letters, nothing: the
 reason, then collect again), ``verdict`` (the answer, then 1 repeat, 2 report, 3 another code,
 9 hang up) and ``report``. Every prompt that waits for a key reprompts on silence and on a wrong
 key twice, then says goodbye and hangs up.
+
+The keys are collected with an inline SRGS DTMF grammar (digits and ``*``, up to ``MAX_KEYS``),
+which every VoiceXML 2.x platform must support; the ``builtin:dtmf/digits`` grammar takes no
+``*``. Some platforms space the keys of such a grammar's utterance; the reader drops the spaces.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from jianguan.verify.services import Answer
 
 VXML_NS = "http://www.w3.org/2001/vxml"
 BASE = "/channels/ivr"
-CODE_GRAMMAR = "builtin:dtmf/digits?minlength=20;maxlength=20"
+MAX_KEYS = 38  # "01", a GTIN-14, "21" and a serial of 20 digits (channels/ivr.py)
+KEYS = tuple("0123456789*")
 GREETING = "欢迎致电产品质量电子监管网。"
-ASK_CODE = "请输入商品标签上的20位监管码，输入完毕请按井号键。"
+ASK_CODE = ("请输入商品标签上的20位监管码，输入完毕请按井号键。"
+            "如标签上是GS1商品条码和序列号，请先输入条码下方的数字，按星号键，再输入序列号，最后按井号键。")
+ASK_AGAIN = "监管码为20位数字；GS1序列号请依次输入商品条码、星号键和序列号。请重新输入。"
 GOODBYE = "感谢您的来电，再见。"
 NO_INPUT = "没有收到您的按键。"
 NO_MATCH = "您的按键无效。"
@@ -88,37 +96,53 @@ def _serialise(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+def _code_grammar(field: ET.Element) -> None:
+    """One to ``MAX_KEYS`` keys, each a digit or ``*`` (SRGS 1.0, DTMF; ``#`` ends the input)."""
+    grammar = ET.SubElement(field, "grammar", {"mode": "dtmf", "version": "1.0", "root": "keys"})
+    rule = ET.SubElement(grammar, "rule", {"id": "keys", "scope": "public"})
+    one_of = ET.SubElement(ET.SubElement(rule, "item", {"repeat": f"1-{MAX_KEYS}"}), "one-of")
+    for key in KEYS:
+        ET.SubElement(one_of, "item").text = key
+
+
 def collect(caller: str, *, greet: bool = True) -> bytes:
-    """Greeting (on the first visit) and the 20 digits, ending with #."""
+    """Greeting (on the first visit) and the keys of a code, ending with #."""
     root = _document(caller)
     form = ET.SubElement(root, "form", {"id": "collect"})
     if greet:
         _prompt(ET.SubElement(form, "block"), GREETING)
     field = ET.SubElement(form, "field", {"name": "digits"})
-    ET.SubElement(field, "grammar", {"mode": "dtmf", "src": CODE_GRAMMAR})
+    _code_grammar(field)
     ET.SubElement(field, "property", {"name": "interdigittimeout", "value": "5s"})
     _prompt(field, ASK_CODE)
-    _retries(field, "监管码为20位数字，请重新输入。")
+    _retries(field, ASK_AGAIN)
     filled = ET.SubElement(field, "filled")
     ET.SubElement(filled, "submit", {"next": url("confirm.vxml"), "method": "get", "namelist": "digits caller"})
     _goodbye(root)
     return _serialise(root)
 
 
-def _spoken_code(prompt: ET.Element, code: str) -> None:
-    """The code in groups of four, digit by digit, with a pause between groups."""
-    for start in range(0, len(code), 4):
+def _spoken_digits(prompt: ET.Element, digits: str, after: str) -> None:
+    """Digits in groups of four, digit by digit, with a pause between groups; then ``after``."""
+    for start in range(0, len(digits), 4):
         say = ET.SubElement(prompt, "say-as", {"interpret-as": "digits"})
-        say.text = code[start:start + 4]
+        say.text = digits[start:start + 4]
         ET.SubElement(prompt, "break", {"time": "400ms"}).tail = ""
-    prompt[-1].tail = "。确认请按1，重新输入请按2。"
+    prompt[-1].tail = after
 
 
-def confirm(caller: str, code: str) -> bytes:
-    """The code read back in groups of four: 1 to confirm, 2 to re-enter."""
+def confirm(caller: str, code: str, *, gs1: tuple[str, str] | None = None) -> bytes:
+    """The code read back in groups of four (a GS1 code as the GTIN and the serial keyed, ``gs1``):
+    1 to confirm, 2 to re-enter."""
     root = _document(caller)
     menu = ET.SubElement(root, "menu", {"id": "confirm", "dtmf": "false"})
-    _spoken_code(_prompt(menu, "您输入的监管码是："), code)
+    then = "。确认请按1，重新输入请按2。"
+    if gs1 is None:
+        _spoken_digits(_prompt(menu, "您输入的监管码是："), code, then)
+    else:
+        prompt = _prompt(menu, "您输入的商品条码是：")
+        _spoken_digits(prompt, gs1[0], "，序列号是：")
+        _spoken_digits(prompt, gs1[1], then)
     for key, label, target in (("1", "确认", url("verdict.vxml", digits=code, caller=caller)),
                                ("2", "重新输入", url("start.vxml", caller=caller, again="1"))):
         ET.SubElement(menu, "choice", {"dtmf": key, "next": target}).text = label
@@ -171,9 +195,12 @@ def report(caller: str, spoken: str) -> bytes:
 
 
 def spoken_verdict(answer: Answer) -> str:
-    """What the phone says about a verdict: the headline, the product and lot, and the advice."""
+    """What the phone says about a verdict: the headline, the scheme of a registered code of another
+    scheme, the product and lot, and the advice."""
     decision = answer.decision
     parts = [decision.headline_zh + "。"]
+    if answer.scheme is not None:  # as the page marks it: registered here, not issued by this network
+        parts.append(f"此码为{answer.scheme.scheme.label_zh}，由企业在本网注册，非本网签发。")
     product = answer.product or {}
     name = " ".join(part for part in (product.get("name"), product.get("specification")) if part)
     if name:

@@ -71,6 +71,10 @@ def confirm_printing(
     allowed = (principal.role is Role.PRINTER) or (batch.printer_id is None and principal.role is Role.MANUFACTURER)
     if not allowed:
         raise PermissionDenied("Only the batch's printer confirms its printing.", "只有承印企业可以确认印刷。")
+    if batch.generation == 0:  # a registration of codes of another scheme (schemes/): printed by the enterprise
+        raise ValidationFailed("Registered codes of another scheme are printed by the enterprise; "
+                               "there is no printing to confirm.",
+                               "注册的其他编码体系的码由企业自行印刷，无需确认印刷。", code="registered_batch")
     if batch.printed_at is not None:
         raise Conflict("Printing of this batch was already confirmed.", "该批次已确认印刷。", code="already_confirmed")
     if not isinstance(printed_count, int) or not 0 <= printed_count <= batch.quantity:

@@ -213,6 +213,23 @@ def issue_codes(key: Key, serials: np.ndarray) -> np.ndarray:
     return _format_halves(key.generation, *ff1_halves(key, serials, decrypt=False))
 
 
+def well_formed(keyring: Keyring, codes: np.ndarray) -> np.ndarray:
+    """Which of many texts ``decode_codes`` would read (20 ASCII digits, the check digit right, a
+    generation of ``keyring``), as one boolean array: to set the others aside at once (a document
+    may name many codes of another scheme, which are 20 digits too) rather than one a ``MalformedCode``."""
+    array = np.asarray(codes)
+    good = np.char.str_len(array) == CODE_LENGTH if array.size else np.zeros(0, dtype=bool)
+    ascii_ = np.array([text.isascii() for text in array.tolist()], dtype=bool) if array.dtype.kind == "U" else good
+    good &= ascii_
+    if not good.any():
+        return good
+    raw = np.where(good, array, "0" * CODE_LENGTH).astype("S20")
+    digits = raw.view(np.uint8).reshape(-1, CODE_LENGTH) - np.uint8(48)  # non-digits wrap to >= 10
+    good &= ~(digits > 9).any(axis=1) & (damm_digits(np.minimum(digits, 9)) == 0)
+    good &= np.isin(digits[:, 0], np.array(sorted(keyring), dtype=np.uint8))
+    return good
+
+
 def decode_codes(keyring: Keyring, codes: np.ndarray | Sequence[str | bytes]) -> tuple[np.ndarray, np.ndarray]:
     """``(generations, serials)`` of many canonical 20-digit codes, as ``format_codes`` makes them.
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,7 +55,9 @@ REGISTERED = 0  # the generation of registered codes
 MAX_RANGES = 100  # ranges in one registration request
 MAX_RANGE_QUANTITY = 100_000_000
 MAX_LISTED = 100_000  # serials or codes of one list or file
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a file of drug codes (MAX_LISTED rows of 20 digits take about 2 MB)
 _CHUNK = 500  # values looked up in one statement
+_ADVISORY_LOCK_KEY = 0x4A47_5247  # "JGRG": registrations, one at a time
 MAX_RANGE_SERIAL = 10**MAX_RANGE_SERIAL_DIGITS - 1
 
 
@@ -82,9 +84,22 @@ def _owned_product(session: Session, principal: Principal, product_id: int) -> P
     return product
 
 
+def _one_at_a_time(session: Session) -> None:
+    """Registrations take turns (PostgreSQL: a transaction-scoped advisory lock; SQLite's writers
+    take turns anyway), whatever their product: what is registered already is read, checked
+    against and written to as one step, so two requests at once never both register a code, and
+    the one that comes second is told ``overlap``. The product's row lock orders the registrations
+    of one product (and so of one GTIN) only; two enterprises importing the same drug code at once
+    met the unique index instead (a failed insert), and any two registrations at once picked the
+    same start in generation 0 (numbered as one sequence), one of them refused as ``busy``."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+
+
 def _new_batch(session: Session, product: Product, quantity: int) -> CodeBatch:
-    """A generation-0 batch of ``quantity`` serials after the last registered one. Two registrations
-    at once pick the same start and the unique index on (generation, serial_start) refuses one."""
+    """A generation-0 batch of ``quantity`` serials after the last registered one. Registrations take
+    turns (``_one_at_a_time``); were two at once to pick the same start, the unique index on
+    (generation, serial_start) would refuse one."""
     start = session.scalar(select(func.coalesce(func.max(CodeBatch.serial_start + CodeBatch.quantity), 0))
                            .where(CodeBatch.generation == REGISTERED)) or 0
     batch = CodeBatch(request_id=None, enterprise_id=product.enterprise_id, product_id=product.id,
@@ -230,6 +245,7 @@ def register_gs1(
     faults += _our_codes(session, ((row, code.value) for row, code in enumerate(codes, start=1)))
     if faults:
         raise _refused(faults, "serials", "序列号")
+    _one_at_a_time(session)
     existing = _gs1_ranges(session, found)
     for first, end in wanted:
         for other_first, other_end in existing:
@@ -291,7 +307,13 @@ def _insert_values(session: Session, scheme: Scheme, batch: CodeBatch, keys: Seq
 def read_drug_codes(data: bytes) -> list[ForeignCode]:
     """The drug codes of a CSV or XLSX file: one a row, in its first column, under an optional
     heading row; empty rows are skipped. DrugCodesRefused, listing each row at fault, for a row
-    that is not 20 digits or repeats an earlier one."""
+    that is not 20 digits or repeats an earlier one, and for a file over ``MAX_FILE_BYTES``."""
+    if len(data) > MAX_FILE_BYTES:
+        megabytes = MAX_FILE_BYTES // (1024 * 1024)
+        raise DrugCodesRefused([RowFault(
+            0, None, f"A file of drug codes is at most {megabytes} MB ({MAX_LISTED:,} codes); this one is larger. "
+                     "Split it and import the parts one by one.",
+            f"药品电子监管码文件最大 {megabytes} MB（{MAX_LISTED:,} 个码），此文件超出。请拆分为几个文件分别导入。")])
     try:
         rows = list(table_rows(data))
     except RosterRefused as error:  # a file that is no table at all: the same words, for this file
@@ -342,6 +364,7 @@ def import_drug_codes(
     rows = {code.value: row for row, code in enumerate(codes, start=1)}
     if faults := _our_codes(session, ((rows[code.value], code.value) for code in codes)):
         raise DrugCodesRefused(faults)
+    _one_at_a_time(session)
     if taken := _registered_already(session, Scheme.DRUG, [code.value for code in codes]):
         raise _overlap(f"The drug code {taken[0]}", f"药品电子监管码 {taken[0]} ", codes=taken[:100])
     production = production.checked() if production is not None else None
@@ -368,6 +391,13 @@ def list_registrations(session: Session, *, principal: Principal) -> list[dict[s
                                enterprise=Enterprise.id))
         .order_by(SchemeRegistration.batch_id.desc())).all()
     return [describe(registration, batch, product, enterprise) for registration, batch, product, enterprise in rows]
+
+
+def scheme_of_batch(session: Session, batch_id: int) -> Scheme | None:
+    """The scheme of the codes a generation-0 batch registered, or None for a batch of ours (the
+    caller has checked the batch is in scope)."""
+    found = session.scalar(select(SchemeRegistration.scheme).where(SchemeRegistration.batch_id == batch_id))
+    return Scheme(found) if found is not None else None
 
 
 def registrable_products(session: Session, *, principal: Principal) -> list[Product]:
@@ -416,6 +446,49 @@ def find(connection: Connection, code: ForeignCode) -> tuple[int, int] | None:
     if row is None or row.serial_first is None or number >= row.serial_first + row.quantity:
         return None
     return int(row.serial_start) + number - int(row.serial_first), int(row.batch_id)
+
+
+def find_many(connection: Connection, codes: Iterable[ForeignCode]) -> dict[ForeignCode, tuple[int, int]]:
+    """``find`` for many codes at once (an EPCIS document's): the registered ones, each mapped to
+    ``(serial, batch id)``, in a few statements whatever their number — the listed values in
+    chunks of ``_CHUNK`` per scheme, then the ranges of the GTINs of the GS1 serials not listed,
+    in chunks of ``_CHUNK`` GTINs, each serial placed in its GTIN's range starting last at or
+    before it (ranges of one GTIN never overlap: registration refuses it)."""
+    wanted = list(dict.fromkeys(codes))
+    found: dict[ForeignCode, tuple[int, int]] = {}
+    for scheme in Scheme:
+        by_key = {code.key: code for code in wanted if code.scheme is scheme}
+        keys = list(by_key)
+        for at in range(0, len(keys), _CHUNK):
+            for value, serial, batch_id in connection.execute(
+                    select(SchemeValue.value, CodeBatch.serial_start + SchemeValue.offset, SchemeValue.batch_id)
+                    .join(CodeBatch, CodeBatch.id == SchemeValue.batch_id)
+                    .where(SchemeValue.scheme == scheme, SchemeValue.value.in_(keys[at:at + _CHUNK]))):
+                found[by_key[value]] = int(serial), int(batch_id)
+    numbered = [(code, number) for code in wanted
+                if code not in found and code.gtin is not None and (number := code.numeric_serial) is not None]
+    gtins = sorted({code.gtin for code, _number in numbered if code.gtin is not None})
+    ranges: dict[str, list[tuple[int, int, int, int]]] = {}  # GTIN: (first serial, quantity, start, batch id)
+    for at in range(0, len(gtins), _CHUNK):
+        for row in connection.execute(
+                select(SchemeRegistration.gtin, SchemeRegistration.serial_first, CodeBatch.quantity,
+                       CodeBatch.serial_start, SchemeRegistration.batch_id)
+                .join(CodeBatch, CodeBatch.id == SchemeRegistration.batch_id)
+                .where(SchemeRegistration.gtin.in_(gtins[at:at + _CHUNK]),
+                       SchemeRegistration.serial_first.is_not(None))):
+            ranges.setdefault(row.gtin, []).append(
+                (int(row.serial_first), int(row.quantity), int(row.serial_start), int(row.batch_id)))
+    for held in ranges.values():
+        held.sort()
+    firsts = {gtin: [first for first, *_rest in held] for gtin, held in ranges.items()}
+    for code, number in numbered:
+        gtin = code.gtin or ""
+        at = bisect.bisect_right(firsts.get(gtin, []), number) - 1
+        if at >= 0:
+            first, quantity, start, batch_id = ranges[gtin][at]
+            if number < first + quantity:
+                found[code] = start + number - first, batch_id
+    return found
 
 
 def code_of(connection: Connection, serial: int) -> ForeignCode | None:

@@ -16,13 +16,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jianguan.codes.codec import Keyring, MalformedCode, decode_codes
+from jianguan.codes.codec import Keyring, MalformedCode, decode_codes, parse_code, well_formed
 from jianguan.codes.models import Activation, CodeBatch
 from jianguan.codes.ranges import Range, merge_ranges
 from jianguan.enterprises.models import Enterprise, Product
 from jianguan.merchants.models import Merchant
 from jianguan.schemes import services as schemes
-from jianguan.schemes.parsing import drug_code, gs1_code
+from jianguan.schemes.parsing import ForeignCode, drug_code, gs1_code
 from jianguan.trace.identifiers import CODE_URN, CodeName, ForeignSerial, PartyName, name_code, name_party
 from jianguan.trace.models import Location, PartyKind
 from jianguan.trace.moves import Party
@@ -78,11 +78,15 @@ class CodeResolver:
         self._batches: dict[int, list[Batch]] = {}
 
     def resolve(self, uris: Iterable[str]) -> None:
-        """Resolve every identifier not resolved yet."""
+        """Resolve every identifier not resolved yet. Codes of ours are decoded together; what may
+        be a registered code of another scheme (a GS1 serial, 20 digits that are no code of ours)
+        is looked up at the end, all at once (``schemes.find_many``)."""
         names: dict[str, CodeName] = {}
         found = self.found
+        # What may be a registered code, and the answer when it is not one.
+        registered: dict[str, tuple[ForeignCode, Unresolved]] = {}
         for uri in uris:
-            if uri in found or uri in names:
+            if uri in found or uri in names or uri in registered:
                 continue
             if len(uri) == 38 and uri.startswith(CODE_URN) and uri[18:].isdigit():  # the common case, fast
                 names[uri] = CodeName(uri[18:])
@@ -91,14 +95,47 @@ class CodeResolver:
             if isinstance(named, CodeName):
                 names[uri] = named
             elif isinstance(named, ForeignSerial):
-                self.found[uri] = self._registered(named)
+                code = gs1_code(named.gtin, unquote(named.serial))
+                foreign = Unresolved("foreign", f"{named.gtin}/{named.serial}")
+                if code is None:
+                    found[uri] = foreign
+                else:
+                    registered[uri] = code, foreign
             else:
-                self.found[uri] = Unresolved("not_a_code")
-        if not names:
-            return
+                found[uri] = Unresolved("not_a_code")
+        if names:
+            self._ours(names, registered)
+        if registered:
+            self._registered(registered)
+
+    def _ours(self, names: dict[str, CodeName], registered: dict[str, tuple[ForeignCode, Unresolved]]) -> None:
+        """Our codes, decoded as one array and placed in their batches; 20 digits that are no code
+        of ours go to ``registered``, to be looked up as drug codes."""
+        found = self.found
+
+        def maybe_drug(uri: str, otherwise: Unresolved) -> None:
+            code = drug_code(names[uri].code)
+            if code is None:
+                found[uri] = otherwise
+            else:
+                registered[uri] = code, otherwise
+
         uris_of_codes = list(names)
         texts = np.array([names[uri].code for uri in uris_of_codes])
-        keep = np.ones(len(texts), dtype=bool)
+        keep = well_formed(self.ring, texts)
+        problems = 0
+        for bad in np.flatnonzero(~keep).tolist():  # set aside at once: drug codes are 20 digits too
+            uri = uris_of_codes[bad]
+            if problems >= MAX_PROBLEMS and drug_code(names[uri].code) is None:
+                found[uri] = Unresolved("malformed", "not checked: too many malformed codes", "错误过多，未再检查")
+                continue
+            try:
+                parse_code(names[uri].code, self.ring)
+                reason = Unresolved("malformed")  # not reached: ``well_formed`` reads as ``parse_code`` does
+            except MalformedCode as error:
+                reason = Unresolved("malformed", error.message, error.message_zh)
+            problems += drug_code(names[uri].code) is None
+            maybe_drug(uri, reason)
         generations = serials = np.empty(0, dtype=np.uint64)
         for _attempt in range(MAX_PROBLEMS + 1):
             try:
@@ -108,12 +145,11 @@ class CodeResolver:
                 bad = int(np.flatnonzero(keep)[error.details["index"]])
                 keep[bad] = False
                 # Not one of ours: perhaps a registered drug code.
-                self.found[uris_of_codes[bad]] = self._registered_drug(names[uris_of_codes[bad]].code) or Unresolved(
-                    "malformed", error.message, error.message_zh)
+                maybe_drug(uris_of_codes[bad], Unresolved("malformed", error.message, error.message_zh))
         else:
             for at in np.flatnonzero(keep).tolist():
-                self.found[uris_of_codes[at]] = Unresolved("malformed", "not checked: too many malformed codes",
-                                                                  "错误过多，未再检查")
+                found[uris_of_codes[at]] = Unresolved("malformed", "not checked: too many malformed codes",
+                                                             "错误过多，未再检查")
             return
         kept = [uris_of_codes[at] for at in np.flatnonzero(keep).tolist()]
         order = np.lexsort((serials, generations)).tolist()
@@ -124,7 +160,7 @@ class CodeResolver:
             if batch is None or batch.generation != generation or not batch.start <= serial < batch.end:
                 batch = self.batch_of(generation, serial)
             if batch is None:
-                found[uri] = self._registered_drug(names[uri].code) or Unresolved("unknown")
+                maybe_drug(uri, Unresolved("unknown"))
                 continue
             linked = names[uri].gtin
             if linked is not None and _gtin14(linked) != _gtin14(batch.gtin):
@@ -132,21 +168,16 @@ class CodeResolver:
                 continue
             found[uri] = Located(generation, serial, batch)
 
-    def _registered(self, named: ForeignSerial) -> Located | Unresolved:
-        """A GS1 serial registered by its enterprise (schemes/): the code it is, in generation 0."""
-        code = gs1_code(named.gtin, unquote(named.serial))
-        found = schemes.find(self._session.connection(), code) if code is not None else None
-        batch = self.batch_of(schemes.REGISTERED, found[0]) if found is not None else None
-        if found is None or batch is None:
-            return Unresolved("foreign", f"{named.gtin}/{named.serial}")
-        return Located(schemes.REGISTERED, found[0], batch)
-
-    def _registered_drug(self, text: str) -> Located | None:
-        """20 digits that are no code of ours, as a registered drug code (schemes/), or None."""
-        code = drug_code(text)
-        found = schemes.find(self._session.connection(), code) if code is not None else None
-        batch = self.batch_of(schemes.REGISTERED, found[0]) if found is not None else None
-        return Located(schemes.REGISTERED, found[0], batch) if found is not None and batch is not None else None
+    def _registered(self, candidates: dict[str, tuple[ForeignCode, Unresolved]]) -> None:
+        """Codes registered by their enterprises (schemes/), looked up together: each the code it is
+        in generation 0, or the answer it had without a registration (``foreign`` for a GS1 serial;
+        ``malformed`` or ``unknown`` for 20 digits, as our reading said)."""
+        registered = schemes.find_many(self._session.connection(), (code for code, _otherwise in candidates.values()))
+        for uri, (code, otherwise) in candidates.items():
+            place = registered.get(code)
+            batch = self.batch_of(schemes.REGISTERED, place[0]) if place is not None else None
+            self.found[uri] = (Located(schemes.REGISTERED, place[0], batch)
+                               if place is not None and batch is not None else otherwise)
 
     def batch_of(self, generation: int, serial: int) -> Batch | None:
         for batch in self._batches.get(generation, []):

@@ -20,6 +20,7 @@ from jianguan.codes.codec import (
     format_grouped,
     issue_codes,
     parse_code,
+    well_formed,
 )
 from jianguan.errors import DomainError
 from tests.unit.codes.paths import PATHS, bulk_path
@@ -133,6 +134,19 @@ def test_decode_codes_refuses_an_unknown_generation():
     with pytest.raises(MalformedCode) as caught:
         decode_codes(KEYRING, [stranger])
     assert caught.value.reason == "unknown_generation"
+
+
+def test_well_formed_sets_aside_every_text_decode_codes_refuses():
+    good = [encode_serial(KEYRING[g], n) for g, n in [(1, 5), (3, 7)]]
+    stranger = encode_serial(Key(7, bytes(32)), 1)
+    texts = [good[0], "1234", "x" * 20, "9" * 19 + "1", stranger, "０" * 20, "0" * 20, good[1]]
+    mask = well_formed(KEYRING, np.array(texts))
+    assert mask.tolist() == [True, False, False, False, False, False, False, True]
+    for text, ok in zip(texts, mask.tolist(), strict=True):
+        if not ok:
+            with pytest.raises(MalformedCode):
+                decode_codes(KEYRING, [text])
+    assert well_formed(KEYRING, np.array([], dtype=str)).tolist() == []
 
 
 # --- parsing ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from jianguan.enterprises import services as enterprises
 from jianguan.enterprises.models import PackagingLevel
 from jianguan.errors import DomainError, ValidationFailed
 from jianguan.printers.services import list_printers
+from jianguan.schemes import services as schemes
 from jianguan.storage import reading, transaction
 from jianguan.timezone import today
 from jianguan.trace import services as trace
@@ -122,14 +123,16 @@ def _batch_page(request: Request[Any, Any, Any], batch_id: int, *, form: str = "
         view = lookup.describe_batch(session, principal=principal, batch_id=batch_id)
         activation_rows = activations.list_activations(session, principal=principal, batch_id=batch_id)
         samples = lookup.batch_codes(session, principal=principal, batch_id=batch_id, limit=SAMPLE_CODES)
+        # A registration of codes of another scheme: no code file, labels or printing to confirm here.
+        scheme = schemes.scheme_of_batch(session, batch_id) if view.batch.generation == schemes.REGISTERED else None
     batch = view.batch
     is_manufacturer = principal.role is Role.MANUFACTURER
     return Template("code_batch.html", status_code=error.status_code if error else 200, context={
         "view": view, "batch": batch, "activations": activation_rows,
-        "samples": [(number, format_grouped(code)) for number, code in enumerate(samples, start=1)],
-        "download_limit": limit, "downloads_left": max(limit - batch.downloads, 0),
-        "can_download": principal.role in (Role.MANUFACTURER, Role.PRINTER),
-        "can_print": batch.printed_at is None and (
+        "samples": [(number, code if scheme else format_grouped(code)) for number, code in enumerate(samples, start=1)],
+        "download_limit": limit, "downloads_left": max(limit - batch.downloads, 0), "scheme": scheme,
+        "can_download": scheme is None and principal.role in (Role.MANUFACTURER, Role.PRINTER),
+        "can_print": scheme is None and batch.printed_at is None and (
             principal.role is Role.PRINTER or (is_manufacturer and batch.printer_id is None)),
         "is_manufacturer": is_manufacturer, "Level": PackagingLevel, "today": today(),
         "label_count": min(batch.quantity, 240), "max_labels": min(batch.quantity, delivery.MAX_LABELS),

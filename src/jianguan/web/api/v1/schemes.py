@@ -27,7 +27,7 @@ from jianguan.web.params import RowId, stored_in
 
 REGISTRARS = roles(Role.MANUFACTURER, Role.OPERATOR)
 READERS = roles(Role.MANUFACTURER, Role.OPERATOR, Role.REGULATOR)
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = schemes.MAX_FILE_BYTES
 
 Serial = Annotated[int, msgspec.Meta(ge=0, le=schemes.MAX_RANGE_SERIAL)]
 Gs1Serial = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_GS1_SERIAL)]

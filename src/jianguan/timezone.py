@@ -31,3 +31,10 @@ def local_minute(moment: dt.datetime) -> str:
     verification states its code's first query in its verdict and its clone-risk reason, and the
     same codes are checked again and again (measured at a few µs a verification otherwise)."""
     return moment.astimezone(LOCAL_ZONE).isoformat(" ", "minutes")[:16]
+
+
+@lru_cache(maxsize=8192)
+def iso_moment(moment: dt.datetime) -> str:
+    """``moment.isoformat()``, remembered: a verification states its code's first query twice
+    (the verdict's details and the history), and the same codes are checked again and again."""
+    return moment.isoformat()

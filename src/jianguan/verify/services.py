@@ -41,7 +41,7 @@ from jianguan.storage.base import utcnow
 from jianguan.storage.driver import DriverReader, DriverStatement
 from jianguan.storage.engine import READ_ONLY_OPTION
 from jianguan.storage.tx import reading, transaction
-from jianguan.timezone import local_date
+from jianguan.timezone import iso_moment, local_date
 from jianguan.trace.diversions import PLACED, QueriedDiversions
 from jianguan.verify.abuse import AbuseGuard
 from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
@@ -408,7 +408,7 @@ class Verifier:
                       scheme=scheme,
                       promotion=self._draw(lookup, decided[-1], fields), risk=self._risk(lookup, decided[-1], seen),
                       history={"count_before": seen.count,
-                               "first_at": seen.first_at.isoformat() if seen.first_at else None,
+                               "first_at": iso_moment(seen.first_at) if seen.first_at else None,
                                "first_region": seen.first_region_code,
                                "first_region_name": self._region_name(seen.first_region_code)},
                       gone=facts.recalled or facts.destroyed, **fields)

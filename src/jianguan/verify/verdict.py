@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jianguan.choices import LabelledChoice
-from jianguan.timezone import local_minute
+from jianguan.timezone import iso_moment, local_minute
 
 
 class Verdict(LabelledChoice):
@@ -161,6 +161,6 @@ def decide(facts: CodeFacts, history: QueryHistory, today: dt.date) -> Decision:
         f"First checked at {when}{(' in ' + where) if where else ''}. If that was not you, "
         "the code may have been copied: buy with care.",
         alarm=False,
-        details={"count": history.count, "first_at": history.first_at.isoformat() if history.first_at else None,
+        details={"count": history.count, "first_at": iso_moment(history.first_at) if history.first_at else None,
                  "first_region": history.first_region_code, "first_region_name": where or None},
     )

@@ -44,3 +44,19 @@ def test_postgresql_binds_an_aware_datetime() -> None:
     value = dt.datetime(2026, 11, 30, 13, 41, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     bound = process(value) if process else UTCDateTime().process_bind_param(value, dialect)
     assert bound == value and bound.tzinfo == dt.UTC
+
+
+def test_remembered_texts_stay_right() -> None:
+    """The SQLite processor remembers the texts of recent moments: one moment given in two zones
+    binds one text, and past the number it keeps, every moment still binds its own."""
+    from jianguan.storage import base
+
+    process = UTCDateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
+    moment = dt.datetime(2026, 12, 2, 8, 40, 1, 5, tzinfo=dt.UTC)
+    beijing = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert process(moment) == process(beijing) == process(moment) == "2026-12-02 08:40:01.000005"
+    moments = [moment + dt.timedelta(microseconds=i) for i in range(base._TEXTS_KEPT + 10)]
+    assert [process(value) for value in moments] == [GENERIC(value) for value in moments]
+    assert [process(value) for value in moments[:10]] == [GENERIC(value) for value in moments[:10]]
+    with pytest.raises(ValueError, match="naive"):
+        process(moment.replace(tzinfo=None))

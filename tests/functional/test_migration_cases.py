@@ -10,11 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from jianguan.storage import migrate
-
-
-def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
+from tests.functional.migration_helpers import rows
 
 
 def test_complaints_become_cases_and_back(engine: Engine) -> None:
@@ -27,16 +23,16 @@ def test_complaints_become_cases_and_back(engine: Engine) -> None:
             " status) VALUES ('report', :at, '1234', 'web', '某超市', '130111', '13800000000', '假货', 'received')"),
             {"at": at})
     migrate.upgrade(engine)
-    assert _rows(engine, "SELECT id, stage, place, region_code, contact, escalations, secret_hash, due_at FROM cases") \
+    assert rows(engine, "SELECT id, stage, place, region_code, contact, escalations, secret_hash, due_at FROM cases") \
         == [(1, "accepted", "某超市", "130111", "13800000000", 0, None, None)]
-    assert _rows(engine, "SELECT case_id, action, stage, actor FROM case_steps") == [
+    assert rows(engine, "SELECT case_id, action, stage, actor FROM case_steps") == [
         (1, "opened", "accepted", "system:migration")]
     with engine.begin() as connection:  # the sequence follows the renamed table
         connection.execute(text(
             "INSERT INTO cases (kind, created_at, code_input, channel, place, contact, description, stage,"
             " stage_since) VALUES ('complaint', :at, '5678', 'api', '某店', '', '', 'accepted', :at)"), {"at": at})
-    assert _rows(engine, "SELECT id FROM cases ORDER BY id") == [(1,), (2,)]
+    assert rows(engine, "SELECT id FROM cases ORDER BY id") == [(1,), (2,)]
     command.downgrade(config, "0008")
-    assert _rows(engine, "SELECT id, status, place FROM complaints ORDER BY id") == [
+    assert rows(engine, "SELECT id, status, place FROM complaints ORDER BY id") == [
         (1, "received", "某超市"), (2, "received", "某店")]
     migrate.upgrade(engine)

@@ -12,16 +12,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from jianguan.storage import migrate
+from tests.functional.migration_helpers import rows
 
 SSCC = "urn:epc:id:sscc:0614141.1234567890"
 SSCC_LINK = "https://id.gs1.org/00/106141412345678908"
 GRAI = "https://example.com/grai/00614141000746A1"  # a Digital Link on another host, short name
 GRAI_LINK = "https://id.gs1.org/8003/00614141000746A1"
-
-
-def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
 
 
 def test_foreign_parents_are_filled_from_the_fields_and_back(engine: Engine) -> None:
@@ -40,11 +36,11 @@ def test_foreign_parents_are_filled_from_the_fields_and_back(engine: Engine) -> 
                 " 'AggregationEvent', 'OBSERVE', :at, '+08:00', :at, 'merchant', 1, 0, :fields)"),
                 {"id": number, "key": f"urn:uuid:{number}", "at": at, "fields": json.dumps(kept)})
     migrate.upgrade(engine)
-    assert _rows(engine, "SELECT id, foreign_parent FROM trace_events ORDER BY id") == [
+    assert rows(engine, "SELECT id, foreign_parent FROM trace_events ORDER BY id") == [
         (1, SSCC_LINK), (2, GRAI_LINK), (3, None), (4, None)]
     command.downgrade(config, "0025")
     assert "foreign_parent" not in {column["name"] for column in inspect(engine).get_columns("trace_events")}
     kept = [json.loads(value) if isinstance(value, str) else value
-            for (value,) in _rows(engine, "SELECT fields FROM trace_events ORDER BY id")]
+            for (value,) in rows(engine, "SELECT fields FROM trace_events ORDER BY id")]
     assert kept == fields
     migrate.upgrade(engine)

@@ -9,11 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from jianguan.storage import migrate
-
-
-def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
+from tests.functional.migration_helpers import rows
 
 
 def test_packings_become_runs_and_back(engine: Engine) -> None:
@@ -28,10 +24,10 @@ def test_packings_become_runs_and_back(engine: Engine) -> None:
                 " VALUES (:g, :s, :cg, :cs, 'test', :at)"), {"g": generation, "s": serial, "cg": container_generation,
                                                               "cs": container_serial, "at": at})
     migrate.upgrade(engine)
-    assert _rows(engine, "SELECT generation, serial_start, serial_end, container_serial, event_id FROM trace_packings "
+    assert rows(engine, "SELECT generation, serial_start, serial_end, container_serial, event_id FROM trace_packings "
                          "ORDER BY generation, serial_start") == [
         (1, 10, 13, 900, None), (1, 13, 14, 901, None), (1, 14, 15, 900, None), (2, 10, 11, 900, None)]
     command.downgrade(config, "0007")
-    assert sorted(_rows(engine, "SELECT generation, serial, container_generation, container_serial FROM packings")) \
+    assert sorted(rows(engine, "SELECT generation, serial, container_generation, container_serial FROM packings")) \
         == sorted(packed)
     migrate.upgrade(engine)

@@ -13,11 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from jianguan.storage import migrate
-
-
-def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
+from tests.functional.migration_helpers import rows
 
 
 def _case(connection: object, stage: str, measures: str) -> None:
@@ -38,7 +34,7 @@ def test_resolved_cases_take_their_conclusion_from_their_measures_and_back(engin
         _case(connection, "investigating", "")
     migrate.upgrade(engine)
     upheld = [(stage, None if value is None else bool(value))
-              for stage, value in _rows(engine, "SELECT stage, upheld FROM cases ORDER BY id")]
+              for stage, value in rows(engine, "SELECT stage, upheld FROM cases ORDER BY id")]
     assert upheld == [("resolved", True), ("closed", False), ("informed", False), ("investigating", None)]
     at = dt.datetime(2026, 11, 21, 8, 0)
     action = text("INSERT INTO enforcement_actions (case_id, alert_id, basis, opened_at, opened_by, goods_seized,"
@@ -52,6 +48,6 @@ def test_resolved_cases_take_their_conclusion_from_their_measures_and_back(engin
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(action, {"case": case, "alert": alert, "at": at})
     command.downgrade(config, "0020")
-    assert _rows(engine, "SELECT id, case_id FROM enforcement_actions") == [(1, 1)]
-    assert len(_rows(engine, "SELECT id, measures FROM cases")) == 4
+    assert rows(engine, "SELECT id, case_id FROM enforcement_actions") == [(1, 1)]
+    assert len(rows(engine, "SELECT id, measures FROM cases")) == 4
     migrate.upgrade(engine)

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Router, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response.base import ASGIResponse
+from litestar.types import Receive, Scope, Send
 
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
@@ -15,12 +15,29 @@ from jianguan.web.access import PUBLIC, client_address
 from jianguan.web.params import CodeInPath
 
 _JSON = msgspec.json.Encoder()
+_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+class JSONAnswer:
+    """An encoded answer as the ASGI app a handler may return: the two events of a JSON body and
+    nothing else (Litestar's ASGIResponse builds a header container for the same two headers:
+    measured at 7 µs a response against 1.3). Middleware sees the events as any response's."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [_CONTENT_TYPE, (b"content-length", str(len(self.body)).encode())]})
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
 @get("/verify/{code:str}", opt=PUBLIC, summary="Verify a code / 查询监管码",
      responses={200: ResponseSpec(data_container=dict[str, Any], description="The verdict / 查询结果",
                                   generate_examples=False)})
-async def verify(request: Request[Any, Any, Any], code: CodeInPath) -> ASGIResponse:
+async def verify(request: Request[Any, Any, Any], code: CodeInPath) -> JSONAnswer:
     """The verdict on a code, as every channel gives it: ``malformed``, ``unknown``, ``spoiled``,
     ``not_activated``, ``genuine`` (first query), ``queried_before``, ``recalled``, ``destroyed`` or
     ``expired``, with the product, the enterprise, the production data and its message. Anything
@@ -41,7 +58,7 @@ async def verify(request: Request[Any, Any, Any], code: CodeInPath) -> ASGIRespo
     verifier = request.app.state.verifier
     context = QueryContext(Channel.API, source=client_address(request))
     answer = await verifier.verify_async(code, context)
-    return ASGIResponse(body=_JSON.encode(answer.to_json()), media_type="application/json")
+    return JSONAnswer(_JSON.encode(answer.to_json()))
 
 
 router = Router(path="/", route_handlers=[verify])

@@ -6,7 +6,8 @@ embedded default, exact for one process; with several worker processes each coun
 so a client spreading its requests over them gets up to workers × a limit. ``RedisCounters``
 keeps them in Redis (``JIANGUAN_REDIS_URL``), shared by every process of every host, so a limit
 holds for the whole service: one round trip a question (the increments and their expiry are
-pipelined), and a block is started by exactly one process (``SET NX``), which alone writes its alert.
+pipelined; a verification's rate limit and abuse standing are asked together, in one), and a
+block is started by exactly one process (``SET NX``), which alone writes its alert.
 
 Both keep memory bounded: a fixed window is one counter a client; a sliding window is kept as
 ``SLIDING_BUCKETS`` sub-window counters, so a client costs the same whether it sent five bad
@@ -44,6 +45,13 @@ class Counters(Protocol):
 
     def standing(self, key: str, *, window: float, now: float) -> tuple[float, int]:
         """The seconds ``key`` stays blocked (0 when it is not) and its events in its sliding window."""
+        ...
+
+    def hit_and_standing(self, key: str, *, window: float, standing_key: str, standing_window: float,
+                         now: float) -> tuple[int, float, float, int]:
+        """``hit`` of ``key`` and ``standing`` of ``standing_key`` asked together (one round trip to
+        Redis): the count so far, the seconds left in its window, the seconds ``standing_key``
+        stays blocked and its events in its sliding window."""
         ...
 
     def start_block(self, key: str, *, seconds: float, now: float) -> bool:
@@ -128,6 +136,10 @@ class LocalCounters:
                 del self._sliding[key]
             return blocked, sum(buckets.values())
 
+    def hit_and_standing(self, key: str, *, window: float, standing_key: str, standing_window: float,
+                         now: float) -> tuple[int, float, float, int]:
+        return (*self.hit(key, window=window, now=now), *self.standing(standing_key, window=standing_window, now=now))
+
     def start_block(self, key: str, *, seconds: float, now: float) -> bool:
         with self._lock:
             if self._blocks.get(key, 0.0) > now:
@@ -166,12 +178,26 @@ class RedisCounters:
         """Raise if Redis cannot be reached."""
         self._redis.ping()
 
-    def hit(self, key: str, *, window: float, now: float) -> tuple[int, float]:
+    def _hit(self, pipe: Any, key: str, window: float, now: float) -> int:
+        """Queue ``hit``'s commands on ``pipe``; its window's number."""
         number = math.floor(now / window)
         name = self._key("fixed", key, number)
-        pipe = self._redis.pipeline(transaction=False)
         pipe.incr(name)
         pipe.expire(name, math.ceil(window) + 1)
+        return number
+
+    def _standing(self, pipe: Any, key: str, window: float, now: float) -> None:
+        """Queue ``standing``'s commands on ``pipe``."""
+        pipe.pttl(self._key("block", key))
+        pipe.mget(self._names(key, window, now))
+
+    @staticmethod
+    def _stood(left: int | None, values: list[Any]) -> tuple[float, int]:
+        return (left / 1000 if left and left > 0 else 0.0), sum(int(value) for value in values if value is not None)
+
+    def hit(self, key: str, *, window: float, now: float) -> tuple[int, float]:
+        pipe = self._redis.pipeline(transaction=False)
+        number = self._hit(pipe, key, window, now)
         count, _ = pipe.execute()
         return int(count), (number + 1) * window - now
 
@@ -192,10 +218,16 @@ class RedisCounters:
 
     def standing(self, key: str, *, window: float, now: float) -> tuple[float, int]:
         pipe = self._redis.pipeline(transaction=False)
-        pipe.pttl(self._key("block", key))
-        pipe.mget(self._names(key, window, now))
-        left, values = pipe.execute()
-        return (left / 1000 if left and left > 0 else 0.0), sum(int(value) for value in values if value is not None)
+        self._standing(pipe, key, window, now)
+        return self._stood(*pipe.execute())
+
+    def hit_and_standing(self, key: str, *, window: float, standing_key: str, standing_window: float,
+                         now: float) -> tuple[int, float, float, int]:
+        pipe = self._redis.pipeline(transaction=False)
+        number = self._hit(pipe, key, window, now)
+        self._standing(pipe, standing_key, standing_window, now)
+        count, _, left, values = pipe.execute()
+        return (int(count), (number + 1) * window - now, *self._stood(left, values))
 
     def start_block(self, key: str, *, seconds: float, now: float) -> bool:
         return bool(self._redis.set(self._key("block", key), 1, nx=True, px=max(1, round(seconds * 1000))))

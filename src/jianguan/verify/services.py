@@ -43,7 +43,7 @@ from jianguan.storage.engine import READ_ONLY_OPTION
 from jianguan.storage.tx import reading, transaction
 from jianguan.timezone import iso_moment, local_date
 from jianguan.trace.diversions import PLACED, QueriedDiversions
-from jianguan.verify.abuse import AbuseGuard
+from jianguan.verify.abuse import AbuseGuard, Standing
 from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
 from jianguan.verify.known import Batch, BatchIndex, Catalog, Productions, as_utc
 from jianguan.verify.models import Channel
@@ -284,13 +284,21 @@ class Verifier:
             self.abuse.note(caller_hash or source_hash, answer.verdict, context.region_code)
         return answer
 
-    async def verify_async(self, raw: str, context: QueryContext) -> Answer:
+    def abuse_source(self, address: str) -> tuple[str, float] | None:
+        """The abuse guard's key for a client at ``address`` (verifying with no caller named) and
+        the window its standing is counted in; None when the guard is off or the address unknown."""
+        window = self.abuse.standing_window()
+        key = self.hashed(address)
+        return (key, window) if window is not None and key is not None else None
+
+    async def verify_async(self, raw: str, context: QueryContext, standing: Standing | None = None) -> Answer:
         """``verify`` for a caller on the event loop: the same answer and log row, but the code's
         facts are read together with those of every other verification waiting on the loop, in
         one statement (see ``_FactsCoalescer``). A source the abuse guard slows is held back with
-        a non-blocking sleep, so it never stalls others."""
+        a non-blocking sleep, so it never stalls others. ``standing`` is the source's standing when
+        it was read with the request's rate-limit count (see ``abuse_source``)."""
         caller_hash, source_hash = self.hashed(context.caller), self.hashed(context.source)
-        if delay := self.abuse.check(caller_hash or source_hash):
+        if delay := self.abuse.check(caller_hash or source_hash, standing):
             await asyncio.sleep(delay)
         step = self._begin(raw, context, caller_hash, source_hash)
         answer = step if isinstance(step, Answer) else self._finish(step, await self._coalescer.fetch(step))

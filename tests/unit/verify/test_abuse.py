@@ -6,8 +6,16 @@ import threading
 
 import pytest
 
+from jianguan.counters import LocalCounters
 from jianguan.errors import RateLimited
-from jianguan.verify.abuse import AbuseGuard, AbuseLimits, BlockStarted, SourceBlocked, blocked_message_zh
+from jianguan.verify.abuse import (
+    AbuseGuard,
+    AbuseLimits,
+    BlockStarted,
+    SourceBlocked,
+    Standing,
+    blocked_message_zh,
+)
 from jianguan.verify.verdict import Verdict
 
 LIMITS = AbuseLimits(window_seconds=60, slow_after=3, delay_seconds=0.5, block_after=5, block_seconds=100)
@@ -150,3 +158,29 @@ def test_disabled_guard_and_missing_source_never_limit() -> None:
 def test_the_sms_and_voice_message_is_short_chinese() -> None:
     assert blocked_message_zh(900) == "查询过于频繁，请15分钟后再试。"
     assert blocked_message_zh(5) == "查询过于频繁，请1分钟后再试。"
+
+
+def test_a_standing_read_with_the_request_is_decided_on_without_asking_again() -> None:
+    class Unasked(LocalCounters):
+        def standing(self, key: str, *, window: float, now: float) -> tuple[float, int]:
+            raise AssertionError("the standing was read with the request already")
+
+    abuse = AbuseGuard(LIMITS, counters=Unasked(), clock=Clock())
+    assert abuse.check("a", Standing("a", 0.0, 0)) == 0.0
+    assert abuse.check("a", Standing("a", 0.0, 3)) == 0.5  # slow_after reached
+    with pytest.raises(SourceBlocked) as refused:
+        abuse.check("a", Standing("a", 41.5, 0))
+    assert refused.value.retry_after == 42
+    with pytest.raises(AssertionError):  # another source's standing is not taken for this one's
+        abuse.check("b", Standing("a", 0.0, 0))
+
+
+def test_the_local_store_answers_hit_and_standing_as_the_two_questions_do() -> None:
+    counters = LocalCounters()
+    for _ in range(3):
+        counters.add("source", window=60, now=1000.0)
+    assert counters.hit_and_standing("rate:a", window=60, standing_key="source", standing_window=60,
+                                     now=1000.0) == (1, 20.0, 0.0, 3)
+    counters.start_block("source", seconds=30, now=1000.0)
+    assert counters.hit_and_standing("rate:a", window=60, standing_key="source", standing_window=60,
+                                     now=1010.0) == (2, 10.0, 20.0, 3)

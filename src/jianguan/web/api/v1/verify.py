@@ -34,7 +34,7 @@ class JSONAnswer:
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
-@get("/verify/{code:str}", opt=PUBLIC, summary="Verify a code / 查询监管码",
+@get("/verify/{code:str}", opt={**PUBLIC, "abuse_guarded": True}, summary="Verify a code / 查询监管码",
      responses={200: ResponseSpec(data_container=dict[str, Any], description="The verdict / 查询结果",
                                   generate_examples=False)})
 async def verify(request: Request[Any, Any, Any], code: CodeInPath) -> JSONAnswer:
@@ -57,7 +57,8 @@ async def verify(request: Request[Any, Any, Any], code: CodeInPath) -> JSONAnswe
     """
     verifier = request.app.state.verifier
     context = QueryContext(Channel.API, source=client_address(request))
-    answer = await verifier.verify_async(code, context)
+    # The abuse guard's standing of the client, read with its rate-limit count (web/ratelimit.py).
+    answer = await verifier.verify_async(code, context, request.scope["state"].get("abuse_standing"))
     return JSONAnswer(_JSON.encode(answer.to_json()))
 
 

@@ -54,6 +54,16 @@ def test_a_verification_asks_redis_once(served: LiveServer, shared: str) -> None
     assert _reads(store) - before == 5 + 1
 
 
+def test_a_verification_on_the_page_asks_redis_once(served: LiveServer, shared: str) -> None:
+    code = served.seed.samples["genuine"][0]
+    client, store = served.client(), redis.Redis.from_url(shared)
+    assert client.get(f"/v/{code}").status_code == 200
+    before = _reads(store)
+    for _ in range(3):
+        assert client.get(f"/v/{code}").status_code == 200
+    assert _reads(store) - before == 3 + 1
+
+
 def test_the_standing_read_with_the_rate_limit_still_blocks_a_prober(served: LiveServer) -> None:
     with served.client() as client:
         answers = [client.get(f"/api/v1/verify/{'2' * 19}{digit}") for digit in range(BLOCK_AFTER)]

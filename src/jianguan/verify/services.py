@@ -272,12 +272,13 @@ class Verifier:
             digest = self._hashes[value] = hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
         return digest
 
-    def verify(self, raw: str, context: QueryContext) -> Answer:
+    def verify(self, raw: str, context: QueryContext, standing: Standing | None = None) -> Answer:
         """The verdict on ``raw`` (whatever was typed or scanned), logged with ``context``. A source that
-        sends many malformed or unknown codes is slowed, then refused with RateLimited (verify/abuse.py).
-        A caller on the event loop uses ``verify_async``."""
+        sends many malformed or unknown codes is slowed, then refused with RateLimited (verify/abuse.py);
+        ``standing`` is its standing when it was read with the request's rate-limit count (see
+        ``abuse_source``). A caller on the event loop uses ``verify_async``."""
         caller_hash, source_hash = self.hashed(context.caller), self.hashed(context.source)
-        if delay := self.abuse.check(caller_hash or source_hash):
+        if delay := self.abuse.check(caller_hash or source_hash, standing):
             time.sleep(delay)
         answer = self._answer(raw, context, caller_hash, source_hash)
         if not answer.copied:  # the guard counts probes for codes; a copied code is a real one

@@ -30,6 +30,9 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 PUBLIC: dict[str, Any] = {"public": True}
+# Public routes that verify a code: the rate limit reads the client's abuse standing with its
+# count, in one question to the counters' store (web/ratelimit.py).
+VERIFYING: dict[str, Any] = {**PUBLIC, "abuse_guarded": True}
 ANY_USER = frozenset(Role)
 
 

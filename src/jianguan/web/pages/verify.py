@@ -32,7 +32,7 @@ from jianguan.storage import transaction
 from jianguan.verify.models import Channel
 from jianguan.verify.services import Answer, QueryContext
 from jianguan.verify.verdict import Verdict
-from jianguan.web.access import PUBLIC, actor_for, client_address, current_principal
+from jianguan.web.access import PUBLIC, VERIFYING, actor_for, client_address, current_principal
 from jianguan.web.i18n import language
 from jianguan.web.pages.place import place_name, remembered_place
 
@@ -46,10 +46,12 @@ _CODE_LIKE = re.compile(r"^[0-9\s\-]{1,64}$")
 
 def _verify(request: Request[Any, Any, Any], raw: str, channel: Channel = Channel.WEB,
             link_gtin: str | None = None) -> Answer:
-    """Verify ``raw`` for a web visitor, at the place they chose (``/place``) if they did."""
+    """Verify ``raw`` for a web visitor, at the place they chose (``/place``) if they did. On a route
+    marked ``abuse_guarded`` the visitor's abuse standing was read with the rate-limit count."""
     return request.app.state.verifier.verify(raw, QueryContext(channel, source=client_address(request),
                                                                region_code=remembered_place(request),
-                                                               link_gtin=link_gtin))
+                                                               link_gtin=link_gtin),
+                                             request.scope["state"].get("abuse_standing"))
 
 
 def _segment(text: str) -> str:
@@ -73,7 +75,7 @@ def _answer_page(request: Request[Any, Any, Any], answer: Answer, *, status_code
     })
 
 
-@get("/v", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+@get("/v", opt=VERIFYING, include_in_schema=False, sync_to_thread=True)
 def search(request: Request[Any, Any, Any], code: FromQuery[str | None] = None) -> Template | Redirect:
     """The search box's target: a code goes on to ``/v/{code}``; anything else is answered here."""
     text = code or ""
@@ -112,7 +114,7 @@ def _split(path: str) -> tuple[str, bool]:
 
 # One route takes everything under /v/, because what was scanned or pasted may hold slashes
 # (a link, "<script></script>"): a route per segment would answer such input 404.
-@get("/v/{path:path}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+@get("/v/{path:path}", opt=VERIFYING, include_in_schema=False, sync_to_thread=True)
 def verify_page(request: Request[Any, Any, Any], path: FromPath[str], verdict: FromQuery[str | None] = None
                 ) -> Template:
     """``/v/{code}``: the verdict on a code in big words and colour, the advice, then what is known
@@ -193,7 +195,7 @@ def link_response(request: Request[Any, Any, Any], answer: Answer) -> Response[A
     return _answer_page(request, answer, status_code=status)
 
 
-@get("/01/{gtin:str}/21/{serial:str}", opt=PUBLIC, include_in_schema=False, sync_to_thread=True)
+@get("/01/{gtin:str}/21/{serial:str}", opt=VERIFYING, include_in_schema=False, sync_to_thread=True)
 def digital_link(request: Request[Any, Any, Any], gtin: FromPath[str], serial: FromPath[str]) -> Response[Any]:
     """GS1 Digital Link: the answer on ``serial`` if it is a code of the product ``gtin``."""
     try:

@@ -11,7 +11,7 @@ from litestar.types import Receive, Scope, Send
 
 from jianguan.verify.models import Channel
 from jianguan.verify.services import QueryContext
-from jianguan.web.access import PUBLIC, client_address
+from jianguan.web.access import VERIFYING, client_address
 from jianguan.web.params import CodeInPath
 
 _JSON = msgspec.json.Encoder()
@@ -34,7 +34,7 @@ class JSONAnswer:
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
-@get("/verify/{code:str}", opt={**PUBLIC, "abuse_guarded": True}, summary="Verify a code / 查询监管码",
+@get("/verify/{code:str}", opt=VERIFYING, summary="Verify a code / 查询监管码",
      responses={200: ResponseSpec(data_container=dict[str, Any], description="The verdict / 查询结果",
                                   generate_examples=False)})
 async def verify(request: Request[Any, Any, Any], code: CodeInPath) -> JSONAnswer:

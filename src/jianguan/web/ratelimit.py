@@ -7,9 +7,9 @@ consumers and scanners hit hardest, so this middleware asks a ``Counters`` store
 one question a request: this process's memory by default (one counter a client, so each
 worker process counts on its own), or Redis when ``JIANGUAN_REDIS_URL`` is set (one pipelined
 round trip, and the limit holds across every process and host). A route marked
-``abuse_guarded`` (the public routes that verify: ``VERIFYING`` in web/access.py) has the abuse guard's standing of the client read in the same
-question, and handed to the verifier in the request's state as ``abuse_standing``: one round
-trip to Redis a verification rather than two.
+``abuse_guarded`` (the public routes that verify: ``VERIFYING`` in web/access.py) has the
+abuse guard's standing of the client read in the same question, and handed to the verifier in
+the request's state as ``abuse_standing``: one round trip to Redis a verification, not two.
 """
 
 from __future__ import annotations

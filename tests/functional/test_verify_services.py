@@ -368,3 +368,38 @@ def test_two_hundred_parallel_http_queries_leave_exactly_two_hundred(live: LiveS
     final = stored()
     engine.dispose()
     assert final == before + 200
+
+
+def test_the_query_log_goes_on_being_written_while_its_follow_ups_are_slow(sessions, world) -> None:
+    # The early-warning rules after a write (a flood of clone alerts, say) once ran on the writer's
+    # thread: the writer stopped writing, the unwritten rows reached their bound, and every
+    # verification answered 503. Now they run beside it.
+    _batch, code = one_activated_code(sessions, world)
+    v = Verifier(sessions, hash_key=b"k" * 32, recorder=QueryRecorder(sessions, interval=0.02))
+    release, evaluated = threading.Event(), []
+    original = v.followups._evaluate
+
+    def slow(batch) -> None:
+        release.wait(30)
+        evaluated.append(sorted(batch.repeated))
+        original(batch)
+
+    v.followups._evaluate = slow
+    v.start()
+    try:
+        for _ in range(3):  # a code queried again: the rules look at it after the write
+            v.verify(code, WEB)
+        deadline = time.monotonic() + 10
+        while v.followups.pending() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert v.followups.pending() > 0  # the rules are held up ...
+        for _ in range(5):
+            v.verify(code, WEB)
+        while logged(sessions) < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert logged(sessions) == 8  # ... and the writer is not
+    finally:
+        release.set()
+        v.close()
+    assert v.followups.pending() == 0  # closing follows up what was left
+    assert evaluated and all(codes == evaluated[0] for codes in evaluated)

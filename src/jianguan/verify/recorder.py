@@ -119,8 +119,9 @@ class QueryRecorder:
         self._writing = False  # a flush's transaction is under way (its increments may be visible)
         self._last_written: dt.datetime | None = None
         self._last_failure: str | None = None
-        # Called with the rows of each committed write, on the writing thread (the verifier flags
-        # codes queried out of place there); its failure is noted, never a lost row.
+        # Called with the rows of each committed write, on the writing thread: the verifier hands
+        # them to its follow-ups (verify/followup.py), which must not hold up the next write. Its
+        # failure is noted, never a lost row.
         self.after_write: Callable[[list[dict[str, Any]]], None] | None = None
 
     def start(self) -> None:

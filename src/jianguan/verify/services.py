@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianguan.alerts.rules import CachedSettings, KnownAlerts, evaluate_rows, triage
+from jianguan.alerts import rules as query_rules
+from jianguan.alerts.rules import CachedSettings, KnownAlerts, evaluate_rows
 from jianguan.codes.codec import Keyring, MalformedCode, ParsedCode, decode_parsed, encode_serial, parse_code
 from jianguan.codes.keyring import key_service
 from jianguan.errors import NotFound
@@ -45,6 +46,7 @@ from jianguan.timezone import iso_moment, local_date
 from jianguan.trace.diversions import PLACED, QueriedDiversions
 from jianguan.verify.abuse import AbuseGuard, Standing
 from jianguan.verify.facts import facts_of_many_statement, facts_statement, sqlite_size
+from jianguan.verify.followup import FollowUps
 from jianguan.verify.known import Batch, BatchIndex, Catalog, Productions, as_utc
 from jianguan.verify.models import Channel
 from jianguan.verify.recorder import QueryRecorder, Seen
@@ -225,8 +227,10 @@ class Verifier:
         self._diversions = QueriedDiversions()
         self._clones_known = KnownAlerts()  # cloned codes alerted in their window: not read again
         self._rule_settings = CachedSettings()
+        # After each write of the query log: diversions and the early-warning rules (verify/followup.py).
+        self.followups = FollowUps(self._flag_diversions, self._evaluate)
         if self.recorder.after_write is None:
-            self.recorder.after_write = self._after_write
+            self.recorder.after_write = self.followups.submit
         self.abuse = abuse or AbuseGuard.disabled()
 
     def _keys(self, *, reread: bool = False) -> Keyring | None:
@@ -502,11 +506,8 @@ class Verifier:
 
     def _flag_diversions(self, rows: list[dict[str, Any]]) -> bool:
         """Flag the codes of ``rows`` (just written to the query log) queried where they were not
-        shipped (trace/diversions.py): only rows that name a region and a code a run places are
-        looked at. Whether a signal was added."""
-        if not any(row.get("region_code") and row.get("generation") is not None and row.get("placed", True)
-                   for row in rows):
-            return False
+        shipped (trace/diversions.py); the follow-ups hand over only rows that name a region and
+        a code a run places. Whether a signal was added."""
         keyring = self._keys()
         if keyring is None:
             return False
@@ -519,20 +520,21 @@ class Verifier:
         with transaction(self._sessions) as session:
             return bool(self._diversions.flag(session, rows, code))
 
-    def _after_write(self, rows: list[dict[str, Any]]) -> None:
-        """After a write of the query log (on the writer's thread, never the answer's): the
-        diversion signals, then the early-warning rules over the batch (alerts/rules.py)."""
-        diverted = True  # a failed flagging may have left signals: the diversion rule looks
-        try:
-            diverted = self._flag_diversions(rows)
-        finally:
-            if batch := triage(rows, diverted=diverted):  # most writes hold nothing the rules look at
-                with transaction(self._sessions) as session:
-                    evaluate_rows(session, batch, known=self._clones_known, rule_settings=self._rule_settings)
+    def _evaluate(self, batch: query_rules.Batch) -> None:
+        """The early-warning rules over what written rows hold (alerts/rules.py), in a transaction."""
+        with transaction(self._sessions) as session:
+            evaluate_rows(session, batch, known=self._clones_known, rule_settings=self._rule_settings)
+
+    def start(self) -> None:
+        """Start the query log's writer and its follow-ups, each on a thread of its own (a server
+        does; a command writes and follows up when it closes)."""
+        self.recorder.start()
+        self.followups.start()
 
     def close(self) -> None:
-        """Write every buffered query (a graceful stop loses nothing)."""
+        """Write every buffered query and follow it up (a graceful stop loses nothing)."""
         self.recorder.close()
+        self.followups.close()
         self._reader.close()
 
 

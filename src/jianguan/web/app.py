@@ -144,7 +144,7 @@ def _start_verifier(app: Litestar) -> None:
     verifier = Verifier(app.state.sessions, hash_key=query_hash_key(settings.secret_key.get_secret_value()),
                         recorder=QueryRecorder(app.state.sessions, max_pending=settings.query_log_max_pending),
                         abuse=abuse_guard_for(settings, app.state.sessions, app.state.counters))
-    verifier.recorder.start()
+    verifier.start()
     app.state.verifier = verifier
     if settings.audit_checkpoint_minutes:
         from jianguan.audit.schedule import Checkpointer

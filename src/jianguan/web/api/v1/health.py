@@ -39,7 +39,9 @@ def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             parts["shared_counters"] = {"ok": False, "failing": outage_kind(error) or type(error).__name__}
     verifier = getattr(state, "verifier", None)
     if verifier is not None:
-        parts["query_log"] = verifier.recorder.health()
+        # ``followups``: written rows and suspect codes the diversion flagging and the early-warning
+        # rules have still to look at (verify/followup.py); they never hold up the writes.
+        parts["query_log"] = {**verifier.recorder.health(), "followups": verifier.followups.pending()}
     down = sorted(name for name, part in parts.items() if not part["ok"])
     body = {"status": "unavailable" if down else "ok", "version": __version__, "down": down, "parts": parts,
             # Kept from the first versions of this answer, which monitoring may read.
